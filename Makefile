@@ -1,0 +1,50 @@
+# Earmark: `make run` sets up and starts the app, `make test` sets up and runs every test.
+# The virtual environment lives in .venv/ and is reused once complete (.venv/.complete).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.complete
+DIR ?= $(HOME)/Music
+# Debian packages: PortAudio (microphone), ffmpeg (m4a/aac/wma), espeak-ng + sox (test audio),
+# and two packages of real music recordings that the end-to-end tests tag.
+SYSTEM_PACKAGES := libportaudio2 ffmpeg espeak-ng sox asc-music
+TEST_PACKAGES := wesnoth-1.16-music
+
+.PHONY: run tag test test-fast lint venv system system-test clean
+
+run: tag
+
+tag: $(STAMP) system
+	$(VENV)/bin/earmark tag "$(DIR)"
+
+test: $(STAMP) system system-test
+	$(PY) -m pytest -q -m "slow or not slow"
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check core desktop_app tests bench tools
+	$(VENV)/bin/ruff format --check core desktop_app tests
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Earmark needs Python 3.11 (set PYTHON=...)")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	# musicnn carries the pretrained weights; its declared deps (TF 1, numpy<1.17) cannot install on 3.11
+	$(PY) -m pip install -q --no-deps musicnn==0.1.0
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+system:
+	@sh packaging/system-packages.sh $(SYSTEM_PACKAGES)
+
+system-test:
+	@sh packaging/system-packages.sh $(TEST_PACKAGES)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

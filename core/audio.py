@@ -1,0 +1,153 @@
+"""Decode any audio file into mono float32 blocks at the model's rate, without loading it whole.
+
+Two decoders: libsndfile (through ``soundfile``: wav, flac, ogg, opus, mp3, aiff...) and, for
+what libsndfile cannot read (m4a, aac, wma...), an ``ffmpeg`` subprocess. Both stream: an
+hour-long recording is read, downmixed and resampled block by block (``soxr``'s streaming
+resampler keeps the block seams exact), so memory stays bounded whatever the file's length.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+_READ_FRAMES = 1 << 16  # source frames read per step
+
+
+class DecodeError(Exception):
+    """The file cannot be decoded; the message says why, for the error row and the user."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What the container says about a file, before decoding it."""
+
+    sample_rate: int
+    channels: int
+    duration_s: float | None
+    codec: str
+
+
+def _ffmpeg() -> str | None:
+    return shutil.which("ffmpeg")
+
+
+def probe(path: Path) -> AudioInfo:
+    """Read the header: rate, channels, duration. Raises :class:`DecodeError` with the reason."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise DecodeError(f"cannot read file: {error.strerror or error}") from error
+    if size == 0:
+        raise DecodeError("empty file (0 bytes)")
+    try:
+        info = sf.info(str(path))
+    except sf.LibsndfileError as error:
+        sndfile_reason = str(error.error_string or error)
+    except OSError as error:
+        raise DecodeError(f"cannot read file: {error.strerror or error}") from error
+    else:
+        if info.samplerate <= 0 or info.channels <= 0:
+            raise DecodeError("the file's header declares no audio")
+        duration = info.frames / info.samplerate if info.frames > 0 else None
+        return AudioInfo(info.samplerate, info.channels, duration, f"{info.format}/{info.subtype}")
+    return _probe_ffmpeg(path, sndfile_reason)
+
+
+def _probe_ffmpeg(path: Path, sndfile_reason: str) -> AudioInfo:
+    ffprobe = shutil.which("ffprobe")
+    if ffprobe is None:
+        raise DecodeError(
+            f"not a format libsndfile reads ({sndfile_reason}); install ffmpeg to decode {path.suffix or 'it'}"
+        )
+    command = [ffprobe, "-v", "error", "-select_streams", "a:0", "-show_entries",
+               "stream=sample_rate,channels,codec_name:format=duration", "-of", "json", str(path)]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    streams = json.loads(result.stdout or "{}").get("streams") if result.returncode == 0 else None
+    if not streams:
+        detail = (result.stderr.strip().splitlines() or ["no audio stream found"])[-1]
+        raise DecodeError(f"not a readable audio file: {detail}")
+    stream = streams[0]
+    duration = json.loads(result.stdout).get("format", {}).get("duration")
+    return AudioInfo(
+        sample_rate=int(stream.get("sample_rate", 0)),
+        channels=int(stream.get("channels", 0)),
+        duration_s=float(duration) if duration else None,
+        codec=f"ffmpeg/{stream.get('codec_name', '?')}",
+    )
+
+
+def _sndfile_blocks(path: Path, target_rate: int) -> Iterator[np.ndarray]:
+    with sf.SoundFile(str(path)) as source:
+        resampler = (
+            None
+            if source.samplerate == target_rate
+            else soxr.ResampleStream(source.samplerate, target_rate, 1, dtype="float32", quality="HQ")
+        )
+        while True:
+            block = source.read(_READ_FRAMES, dtype="float32", always_2d=True)
+            last = len(block) < _READ_FRAMES
+            mono = np.ascontiguousarray(block.mean(axis=1), dtype=np.float32)
+            yield mono if resampler is None else resampler.resample_chunk(mono, last=last)
+            if last:
+                return
+
+
+def _ffmpeg_blocks(path: Path, target_rate: int) -> Iterator[np.ndarray]:
+    ffmpeg = _ffmpeg()
+    if ffmpeg is None:
+        raise DecodeError(f"install ffmpeg to decode {path.suffix or 'this file'}")
+    command = [ffmpeg, "-v", "error", "-nostdin", "-i", str(path), "-vn", "-ac", "1",
+               "-ar", str(target_rate), "-f", "f32le", "-"]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        try:
+            while chunk := process.stdout.read(_READ_FRAMES * 4):
+                usable = len(chunk) - len(chunk) % 4
+                yield np.frombuffer(chunk[:usable], dtype="<f4")
+        finally:
+            process.stdout.close()
+            stderr = process.stderr.read().decode("utf-8", "replace").strip()
+            code = process.wait()
+    if code != 0:
+        raise DecodeError(f"ffmpeg could not decode it: {(stderr.splitlines() or ['exit code ' + str(code)])[-1]}")
+
+
+def stream_segments(path: Path, info: AudioInfo, target_rate: int, segment_seconds: float) -> Iterator[np.ndarray]:
+    """Mono float32 audio at ``target_rate`` in consecutive segments of ``segment_seconds``.
+
+    Only the last segment may be shorter. Non-finite samples (broken float files) become 0.
+    Raises :class:`DecodeError` if nothing at all could be decoded.
+    """
+    blocks = (
+        _ffmpeg_blocks(path, target_rate) if info.codec.startswith("ffmpeg/") else _sndfile_blocks(path, target_rate)
+    )
+    segment_length = max(1, int(round(segment_seconds * target_rate)))
+    pending: list[np.ndarray] = []
+    pending_length = 0
+    produced = 0
+    try:
+        for block in blocks:
+            if not len(block):
+                continue
+            pending.append(np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0))
+            pending_length += len(block)
+            while pending_length >= segment_length:
+                joined = np.concatenate(pending)
+                yield joined[:segment_length]
+                produced += 1
+                pending, pending_length = [joined[segment_length:]], pending_length - segment_length
+    except sf.LibsndfileError as error:
+        raise DecodeError(f"decoding failed: {error.error_string or error}") from error
+    if pending_length:
+        yield np.concatenate(pending)
+    elif not produced:
+        raise DecodeError("the file holds no audio samples")

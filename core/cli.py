@@ -1,0 +1,235 @@
+"""``earmark``: tag folders, query the results, manage models — from the terminal.
+
+Exit codes: 0 when the command did its job (a run that completed with some files failing
+included: those are reported); 1 with a one-line reason when it could not run at all (bad model,
+unreadable database, no such path); 130 when interrupted (what was committed is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .paths import default_db_path, models_dir
+
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+class CliError(Exception):
+    """A reason the command cannot run, shown as one line."""
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None, help=f"database file (default: {default_db_path()})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="earmark", description="Tag audio files locally with audio models.")
+    parser.add_argument("--version", action="version", version=f"earmark {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    tag = commands.add_parser("tag", help="tag every audio file under the given folders")
+    tag.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    tag.add_argument("--model", default="musicnn-msd", help="built-in name, installed name or model folder")
+    _add_db(tag)
+    tag.add_argument("--top-k", type=int, default=5, help="labels shown per file and kept per segment")
+    tag.add_argument("--group", default=None, help="label group to show (default: genre when the model has it)")
+    tag.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    tag.add_argument("--segment-seconds", type=float, default=30.0, help="timeline resolution (default 30)")
+    tag.add_argument("--batch-size", type=int, default=32, help="model windows per forward pass")
+    tag.add_argument("--workers", type=int, default=1, help="decoding threads")
+    tag.add_argument("--retry-errors", action="store_true", help="retry unchanged files that failed before")
+    tag.add_argument("--force", action="store_true", help="re-tag files even when unchanged")
+    tag.add_argument("--json", action="store_true", help="print this run's results as JSON on stdout")
+    tag.add_argument("--quiet", action="store_true", help="no progress bar and no per-file lines")
+
+    results = commands.add_parser("results", help="list tagged files and their labels")
+    _add_db(results)
+    results.add_argument("--model", default=None, help="model name (default: the last one used)")
+    results.add_argument("--label", default=None, help="only files with this label among their top labels")
+    results.add_argument("--group", default=None, help="rank only this group's labels (genre, mood...)")
+    results.add_argument("--min-score", type=float, default=0.0, help="drop labels scoring below this")
+    results.add_argument("--top-k", type=int, default=5, help="labels per file (0: all)")
+    results.add_argument("--status", choices=["tagged", "error", "missing"], default=None)
+    results.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    models = commands.add_parser("models", help="list installed models or show one")
+    model_commands = models.add_subparsers(dest="models_command", required=True)
+    model_commands.add_parser("list", help="installed and built-in models")
+    info = model_commands.add_parser("info", help="labels, groups, licence and path of a model")
+    info.add_argument("name")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="earmark: %(message)s")
+    try:
+        if args.command == "tag":
+            return _tag(args)
+        if args.command == "results":
+            return _results(args)
+        return _models(args)
+    except CliError as error:
+        print(f"earmark: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("earmark: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _open_store(path: Path | None):
+    from .store import Store, StoreError
+
+    try:
+        return Store(path or default_db_path())
+    except StoreError as error:
+        raise CliError(str(error)) from error
+
+
+def _load_model(spec: str):
+    from .models.registry import ModelError, resolve
+
+    try:
+        return resolve(spec)
+    except ModelError as error:
+        raise CliError(str(error)) from error
+
+
+def _tag(args: argparse.Namespace) -> int:
+    from .models.backend import TorchBackend
+    from .models.registry import ModelError
+    from .pipeline import TagOptions, TagRun
+    from .progress import TerminalProgress
+
+    missing = [str(p) for p in args.paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise CliError(f"no such file or folder: {', '.join(missing)}")
+    if args.top_k < 1 or args.batch_size < 1 or args.workers < 1 or args.segment_seconds <= 0:
+        raise CliError("--top-k, --batch-size, --workers and --segment-seconds must be positive")
+    info = _load_model(args.model)
+    try:
+        shown = info.group(args.group or ("genre" if "genre" in info.label_groups else None))
+        backend = TorchBackend(info, device=args.device)
+    except ModelError as error:
+        raise CliError(str(error)) from error
+    store = _open_store(args.db)
+    progress = TerminalProgress(shown, args.top_k, print_files=not args.quiet and not args.json, enabled=not args.quiet)
+    options = TagOptions(
+        segment_seconds=args.segment_seconds,
+        segment_top_k=args.top_k,
+        batch_size=args.batch_size,
+        decode_workers=args.workers,
+        retry_errors=args.retry_errors,
+        force=args.force,
+    )
+    with store:
+        summary = TagRun(backend, store, options, progress).run(list(args.paths))
+        progress.close()
+        if args.json:
+            rows = store.results(info.name, labels=shown, top_k=args.top_k, run_id=summary.run_id)
+            json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
+            print()
+    _print_summary(summary, info.name)
+    return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK
+
+
+def _print_summary(summary, model_name: str) -> None:
+    err = sys.stderr
+    for problem in summary.problems:
+        print(f"earmark: skipped {problem}", file=err)
+    if summary.interrupted:
+        print(f"Interrupted: {summary.tagged} file(s) tagged and kept; run the same command again to resume.", file=err)
+        return
+    if summary.decoded == 0:
+        print(
+            f"Nothing to tag: {summary.skipped} file(s) unchanged since tagged with {model_name} (nothing decoded).",
+            file=err,
+        )
+    else:
+        rate = summary.audio_seconds / max(summary.elapsed_s, 1e-9)
+        print(
+            f"Tagged {summary.tagged} file(s) ({summary.audio_seconds / 60:.1f} min of audio)"
+            f" in {summary.elapsed_s:.1f} s ({rate:.0f}x realtime); {summary.skipped} unchanged, {summary.failed} failed.",
+            file=err,
+        )
+    if summary.missing:
+        print(f"{summary.missing} file(s) no longer found: marked missing, their results kept.", file=err)
+    for failure in summary.failures:
+        print(f"  failed: {failure.stat.path}: {failure.error}", file=err)
+
+
+def _results(args: argparse.Namespace) -> int:
+    from .store import StoreError
+
+    store = _open_store(args.db)
+    with store:
+        model = args.model or store.latest_model_name()
+        if model is None:
+            raise CliError(f"no results yet in {store.path}; run `earmark tag FOLDER` first")
+        try:
+            labels, groups = store.model_labels(model)
+        except StoreError as error:
+            raise CliError(str(error)) from error
+        if args.group and args.group != "all" and args.group not in groups:
+            raise CliError(f"model {model} has no label group {args.group!r} (groups: {', '.join(sorted(groups))})")
+        shown = groups[args.group] if args.group and args.group != "all" else None
+        if args.label is not None and args.label not in labels:
+            raise CliError(f"model {model} has no label {args.label!r}")
+        rows = store.results(
+            model, labels=shown, min_score=args.min_score, top_k=args.top_k, with_label=args.label, status=args.status
+        )
+    if args.format == "json":
+        json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
+        print()
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["path", "status", "error", "duration_s", "model", "labels"])
+        for row in rows:
+            labels_text = "; ".join(f"{i.label}={i.score:.4f}" for i in row.labels)
+            writer.writerow([row.path, row.status, row.error or "", row.duration_s or "", row.model, labels_text])
+    else:
+        for row in rows:
+            shown_labels = ", ".join(f"{i.label} {i.score:.2f}" for i in row.labels)
+            detail = shown_labels if row.status == "tagged" else f"{row.status.upper()}: {row.error or ''}"
+            print(f"{row.path}\t{detail}")
+        print(f"{len(rows)} file(s), model {model}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .models.musicnn.convert_musicnn import CHECKPOINTS
+    from .models.registry import ModelError, available_names, describe_builtin, inspect_folder
+
+    if args.models_command == "list":
+        for name in available_names():
+            folder = models_dir() / name
+            try:
+                info = inspect_folder(folder, name, builtin=name in CHECKPOINTS)
+                state = f"{len(info.labels)} labels, groups: {', '.join(info.label_groups) or '-'}"
+            except ModelError:
+                state = "built in; converted on first use" if name in CHECKPOINTS else "broken folder"
+            description = describe_builtin(name) if name in CHECKPOINTS else str(folder)
+            print(f"{name:16} {state}\n{'':16} {description}")
+        return EXIT_OK
+    info = _load_model(args.name)
+    print(f"name:         {info.name}")
+    print(f"architecture: {info.architecture}")
+    print(f"path:         {info.path}")
+    print(f"version:      {info.version}")
+    print(f"licence:      {info.licence or 'see the model folder'}")
+    print(f"labels:       {len(info.labels)}")
+    for group, members in info.label_groups.items():
+        print(f"  {group}: {', '.join(members)}")
+    if not info.label_groups:
+        print(f"  all: {', '.join(info.labels)}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,380 @@
+"""The batch tagging pipeline: scan -> plan -> decode -> window -> infer -> aggregate -> store.
+
+Stages are plain functions; :class:`TagRun` decides concurrency. Decoding and featurising run
+in worker threads that feed a bounded queue (so memory stays bounded for hour-long files) while
+the calling thread batches windows across files, runs the model once per batch and commits each
+file as soon as all its windows are scored. Stopping (Ctrl-C, the GUI's cancel) sets an Event:
+workers finish their current segment, nothing half-done is written, and a rerun resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .audio import AudioInfo, DecodeError, probe, stream_segments
+from .models.backend import Features, TorchBackend, concat_features, window_count
+from .models.registry import ModelInfo
+from .records import FileFailure, FileStat, FileTags, LabelScore, SegmentTags
+from .scan import scan
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    segment_seconds: float = 30.0  # timeline resolution; also the unit of decoding
+    segment_top_k: int = 5  # labels kept per segment
+    batch_size: int = 32  # windows per forward pass
+    decode_workers: int = 1
+    retry_errors: bool = False  # re-read files whose earlier attempt failed, even if unchanged
+    force: bool = False  # re-tag everything
+
+
+@dataclass
+class Plan:
+    """What a run will do: the files to read, and what it can skip."""
+
+    jobs: list[FileStat]
+    skipped: int
+    present: set[str]
+    problems: list[str]
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    seen: int = 0
+    tagged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    missing: int = 0
+    audio_seconds: float = 0.0
+    elapsed_s: float = 0.0
+    interrupted: bool = False
+    problems: list[str] = field(default_factory=list)
+    failures: list[FileFailure] = field(default_factory=list)
+
+    @property
+    def decoded(self) -> int:
+        return self.tagged + self.failed
+
+
+class RunObserver(Protocol):
+    """What a front end hears about a run (the CLI's progress bar, the GUI's signals)."""
+
+    def planned(self, plan: Plan) -> None: ...
+
+    def file_done(self, outcome: FileTags | FileFailure) -> None: ...
+
+
+class _Silent:
+    def planned(self, plan: Plan) -> None:
+        return None
+
+    def file_done(self, outcome: FileTags | FileFailure) -> None:
+        return None
+
+
+def file_stat(path: Path) -> FileStat:
+    """(size, mtime) of a file; -1 for both when it cannot be stat'ed (a dangling link)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return FileStat(path, -1, -1.0)
+    return FileStat(path, st.st_size, st.st_mtime)
+
+
+def plan_run(paths: Iterable[Path], store: Store, info: ModelInfo, version: str, options: TagOptions) -> Plan:
+    """Scan ``paths`` and keep the files that this model version has not seen as they are now."""
+    problems: list[str] = []
+    prior = {} if options.force else store.prior_analyses(info.name, version)
+    jobs: list[FileStat] = []
+    present: set[str] = set()
+    skipped = 0
+    for path in scan(paths, problems):
+        stat = file_stat(path)
+        present.add(str(path))
+        earlier = prior.get(str(path))
+        if earlier and earlier.matches(stat) and (earlier.status == "tagged" or not options.retry_errors):
+            skipped += 1
+        else:
+            jobs.append(stat)
+    return Plan(jobs, skipped, present, problems)
+
+
+# --- the decode stage (worker threads) ---------------------------------------------------------
+
+
+@dataclass
+class _Segment:
+    job: int
+    index: int
+    start_s: float
+    end_s: float
+    features: Features
+
+
+@dataclass
+class _FileEnd:
+    job: int
+    info: AudioInfo
+    duration_s: float
+    segments: int
+
+
+@dataclass
+class _FileError:
+    job: int
+    failure: FileFailure
+
+
+def decode_file(job: int, stat: FileStat, backend: TorchBackend, options: TagOptions) -> Iterator[_Segment | _FileEnd]:
+    """Decode one file into featurised segments, then its end marker.
+
+    A short tail (less than one model window) is folded into the segment before it, so no
+    window is made of a sliver of audio repeated.
+    """
+    info = probe(stat.path)
+    rate = backend.sampling_rate
+    min_tail = int(backend.windowing.window_seconds * rate)
+    held: np.ndarray | None = None
+    index = 0
+    position = 0
+    for audio in stream_segments(stat.path, info, rate, options.segment_seconds):
+        if held is not None and len(audio) < min_tail:
+            audio = np.concatenate([held, audio])
+        elif held is not None:
+            yield _Segment(job, index, position / rate, (position + len(held)) / rate, backend.preprocess(held))
+            index += 1
+            position += len(held)
+        held = audio
+    assert held is not None  # stream_segments raises when it yields nothing
+    yield _Segment(job, index, position / rate, (position + len(held)) / rate, backend.preprocess(held))
+    yield _FileEnd(job, info, (position + len(held)) / rate, index + 1)
+
+
+# --- aggregation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """A file whose windows are still being scored."""
+
+    stat: FileStat
+    scores: dict[int, tuple[float, float, np.ndarray]] = field(default_factory=dict)
+    end: _FileEnd | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.end is not None and len(self.scores) == self.end.segments
+
+
+def aggregate(pending: _Pending, labels: list[str], top_k: int) -> FileTags:
+    """File score = mean over all its windows; each segment keeps its own top-k."""
+    assert pending.end is not None
+    ordered = [pending.scores[i] for i in sorted(pending.scores)]
+    file_scores = np.concatenate([scores for _, _, scores in ordered]).mean(axis=0)
+    segments = []
+    for index, (start, end, scores) in enumerate(ordered):
+        mean = scores.mean(axis=0)
+        segments.append(SegmentTags(index, start, end, _ranked(labels, mean)[:top_k]))
+    return FileTags(pending.stat, pending.end.info, pending.end.duration_s, _ranked(labels, file_scores), segments)
+
+
+def _ranked(labels: list[str], scores: np.ndarray) -> list[LabelScore]:
+    order = np.argsort(-scores, kind="stable")
+    return [LabelScore(labels[i], float(scores[i])) for i in order]
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+_DONE = object()
+
+
+class TagRun:
+    """One run of one model over some folders, writing into the store."""
+
+    def __init__(
+        self,
+        backend: TorchBackend,
+        store: Store,
+        options: TagOptions | None = None,
+        observer: RunObserver | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.backend = backend
+        self.store = store
+        self.options = options or TagOptions()
+        self.observer = observer or _Silent()
+        self.stop = stop or threading.Event()
+        self._halt = threading.Event()  # tells workers to quit: set on stop, or when the run fails
+
+    def _halted(self) -> bool:
+        return self.stop.is_set() or self._halt.is_set()
+
+    def run(self, paths: list[Path]) -> RunSummary:
+        info = self.backend.info
+        version = info.version
+        model_id = self.store.register_model(
+            info.name, version, info.path, info.labels, info.label_groups, info.licence
+        )
+        roots = [Path(os.path.abspath(p)) for p in paths]
+        run_id = self.store.start_run(model_id, [str(r) for r in roots])
+        summary = RunSummary(run_id)
+        started = time.monotonic()
+        try:
+            plan = plan_run(roots, self.store, info, version, self.options)
+            summary.seen = len(plan.present)
+            summary.skipped = plan.skipped
+            summary.problems = plan.problems
+            summary.missing = self.store.mark_missing([r for r in roots if r.is_dir()], plan.present)
+            self.observer.planned(plan)
+            self._tag(plan.jobs, model_id, run_id, summary)
+        except KeyboardInterrupt:
+            self.stop.set()
+        finally:
+            summary.interrupted = self.stop.is_set()
+            summary.elapsed_s = time.monotonic() - started
+            self.store.finish_run(
+                run_id,
+                "interrupted" if summary.interrupted else "completed",
+                summary.seen,
+                summary.tagged,
+                summary.failed,
+                summary.skipped,
+                summary.audio_seconds,
+            )
+        return summary
+
+    def _tag(self, jobs: list[FileStat], model_id: int, run_id: int, summary: RunSummary) -> None:
+        if not jobs:
+            return
+        self._halt.clear()
+        items: queue.Queue = queue.Queue(maxsize=max(4, 4 * self.options.decode_workers))
+        next_job = iter(range(len(jobs)))
+        job_lock = threading.Lock()
+        workers = [
+            threading.Thread(target=self._decode_worker, args=(jobs, next_job, job_lock, items), daemon=True)
+            for _ in range(max(1, self.options.decode_workers))
+        ]
+        for worker in workers:
+            worker.start()
+        pending: dict[int, _Pending] = {}
+        waiting: list[_Segment] = []
+        running = len(workers)
+        try:
+            while running:
+                item = items.get()
+                batch_ready = False
+                while True:
+                    if item is _DONE:
+                        running -= 1
+                    elif isinstance(item, _FileError):
+                        self._commit_failure(item.failure, model_id, run_id, summary)
+                        pending.pop(item.job, None)
+                        waiting = [s for s in waiting if s.job != item.job]
+                    elif isinstance(item, _Segment):
+                        pending.setdefault(item.job, _Pending(jobs[item.job]))
+                        waiting.append(item)
+                    else:
+                        pending.setdefault(item.job, _Pending(jobs[item.job])).end = item
+                    batch_ready = sum(window_count(s.features) for s in waiting) >= self.options.batch_size
+                    if batch_ready or not running:
+                        break
+                    try:
+                        item = items.get_nowait()
+                    except queue.Empty:
+                        break
+                if self.stop.is_set():
+                    break
+                waiting = self._infer(waiting, pending, flush=not batch_ready)
+                for job in [job for job, p in pending.items() if p.complete]:
+                    tags = aggregate(pending.pop(job), self.backend.labels, self.options.segment_top_k)
+                    self.store.save_tags(run_id, model_id, self.backend.info.name, tags)
+                    summary.tagged += 1
+                    summary.audio_seconds += tags.duration_s
+                    self.observer.file_done(tags)
+        finally:
+            self._halt.set()
+            for worker in workers:
+                while worker.is_alive():
+                    _drain(items)
+                    worker.join(timeout=0.05)
+
+    def _infer(self, waiting: list[_Segment], pending: dict[int, _Pending], flush: bool) -> list[_Segment]:
+        """Score whole segments in batches of about ``batch_size`` windows; return the unscored."""
+        while waiting:
+            take, windows = 0, 0
+            while take < len(waiting) and windows < self.options.batch_size:
+                windows += window_count(waiting[take].features)
+                take += 1
+            if windows < self.options.batch_size and not flush:
+                break
+            batch, waiting = waiting[:take], waiting[take:]
+            scores = self.backend.forward(concat_features([s.features for s in batch]))
+            offset = 0
+            for segment in batch:
+                count = window_count(segment.features)
+                pending[segment.job].scores[segment.index] = (
+                    segment.start_s,
+                    segment.end_s,
+                    scores[offset : offset + count],
+                )
+                offset += count
+        return waiting
+
+    def _commit_failure(self, failure: FileFailure, model_id: int, run_id: int, summary: RunSummary) -> None:
+        self.store.save_failure(run_id, model_id, self.backend.info.name, failure)
+        summary.failed += 1
+        summary.failures.append(failure)
+        self.observer.file_done(failure)
+
+    def _decode_worker(
+        self, jobs: list[FileStat], next_job: Iterator[int], lock: threading.Lock, items: queue.Queue
+    ) -> None:
+        while not self._halted():
+            with lock:
+                job = next(next_job, None)
+            if job is None:
+                break
+            stat = jobs[job]
+            try:
+                for item in decode_file(job, stat, self.backend, self.options):
+                    if not self._put(items, item):
+                        return
+            except DecodeError as error:
+                self._put(items, _FileError(job, FileFailure(stat, str(error))))
+            except Exception as error:  # noqa: BLE001 - one bad file must never end the batch
+                log.exception("unexpected failure while decoding %s", stat.path)
+                self._put(items, _FileError(job, FileFailure(stat, f"{type(error).__name__}: {error}")))
+        self._put(items, _DONE, force=True)
+
+    def _put(self, items: queue.Queue, item: object, force: bool = False) -> bool:
+        """Queue an item, giving up when the run is stopped (unless ``force``)."""
+        while force or not self._halted():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+def _drain(items: queue.Queue) -> None:
+    try:
+        while True:
+            items.get_nowait()
+    except queue.Empty:
+        return

@@ -1,0 +1,54 @@
+"""The terminal's view of a run: a progress bar with files/s, audio-hours/s and ETA."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from tqdm import tqdm
+
+from .pipeline import Plan
+from .records import FileFailure, FileTags
+
+
+class TerminalProgress:
+    """A :class:`~core.pipeline.RunObserver` that draws on stderr and prints each file's top labels."""
+
+    def __init__(self, shown_labels: list[str], top_k: int, print_files: bool, enabled: bool = True) -> None:
+        self.shown = set(shown_labels)
+        self.top_k = top_k
+        self.print_files = print_files
+        self.enabled = enabled
+        self.bar: tqdm | None = None
+        self.audio_seconds = 0.0
+        self.started = time.monotonic()
+
+    def planned(self, plan: Plan) -> None:
+        if plan.skipped:
+            tqdm.write(f"{plan.skipped} file(s) unchanged since last tagged: not decoded again", file=sys.stderr)
+        self.started = time.monotonic()
+        self.bar = tqdm(
+            total=len(plan.jobs),
+            unit="file",
+            file=sys.stderr,
+            disable=not self.enabled or not plan.jobs,
+            dynamic_ncols=True,
+        )
+
+    def file_done(self, outcome: FileTags | FileFailure) -> None:
+        if isinstance(outcome, FileTags):
+            self.audio_seconds += outcome.duration_s
+            if self.print_files:
+                best = [f"{s.label} {s.score:.2f}" for s in outcome.labels if s.label in self.shown][: self.top_k]
+                tqdm.write(f"{outcome.stat.path}: {', '.join(best)}")
+        elif self.print_files:
+            tqdm.write(f"{outcome.stat.path}: ERROR {outcome.error}")
+        if self.bar is not None:
+            elapsed = max(time.monotonic() - self.started, 1e-9)
+            rate = self.audio_seconds / elapsed
+            self.bar.set_postfix_str(f"{rate / 3600:.4f} audio-h/s ({rate:.0f}x realtime)", refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

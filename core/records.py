@@ -1,0 +1,75 @@
+"""Records that cross module boundaries: what the pipeline produces and the store keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .audio import AudioInfo
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """The identity of a file's content for incremental runs: unchanged (size, mtime) = not re-read."""
+
+    path: Path
+    size: int
+    mtime: float
+
+
+@dataclass
+class SegmentTags:
+    """Top labels of one stretch of a file (default 30 s), for the timeline."""
+
+    index: int
+    start_s: float
+    end_s: float
+    labels: list[LabelScore]
+
+
+@dataclass
+class FileTags:
+    """A tagged file: every label ranked best first, plus per-segment top-k."""
+
+    stat: FileStat
+    info: AudioInfo
+    duration_s: float
+    labels: list[LabelScore]
+    segments: list[SegmentTags] = field(default_factory=list)
+
+
+@dataclass
+class FileFailure:
+    """A file that could not be tagged, and why."""
+
+    stat: FileStat
+    error: str
+    info: AudioInfo | None = None
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One file as ``earmark results`` and the GUI show it."""
+
+    path: str
+    status: str  # tagged | error | missing
+    error: str | None
+    duration_s: float | None
+    model: str
+    labels: list[LabelScore]
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "error": self.error,
+            "duration_s": self.duration_s,
+            "model": self.model,
+            "labels": [{"label": item.label, "score": round(item.score, 6)} for item in self.labels],
+        }

@@ -1,0 +1,65 @@
+"""Find the audio files under the folders a user points at.
+
+Recursive, by extension, hidden files and folders skipped, in a stable (sorted) order, and safe
+against symlink loops: each real directory is walked once. Files named explicitly are taken
+as they are, whatever their extension.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+AUDIO_EXTENSIONS = frozenset(
+    {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aif", ".aiff", ".aifc", ".wma"}
+)
+
+
+def is_audio_name(name: str) -> bool:
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+
+
+def scan(paths: Iterable[Path], problems: list[str] | None = None) -> Iterator[Path]:
+    """Yield absolute paths of audio files under ``paths`` (each at most once).
+
+    Folders that cannot be listed are skipped; a line saying why is appended to ``problems``.
+    """
+    problems = problems if problems is not None else []
+    seen_files: set[Path] = set()
+    visited_dirs: set[tuple[int, int]] = set()
+    for root in paths:
+        root = Path(os.path.abspath(root))
+        if root.is_dir():
+            for path in _walk(root, visited_dirs, problems):
+                if path not in seen_files:
+                    seen_files.add(path)
+                    yield path
+        elif root not in seen_files:
+            seen_files.add(root)
+            yield root
+
+
+def _walk(directory: Path, visited: set[tuple[int, int]], problems: list[str]) -> Iterator[Path]:
+    try:
+        stat = directory.stat()
+    except OSError as error:
+        problems.append(f"{directory}: {error.strerror or error}")
+        return
+    key = (stat.st_dev, stat.st_ino)
+    if key in visited:  # a symlink loop, or a folder reached twice
+        return
+    visited.add(key)
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError as error:
+        problems.append(f"{directory}: cannot list folder ({error.strerror or error})")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=True):
+            yield from _walk(path, visited, problems)
+        elif is_audio_name(entry.name):
+            yield path  # dangling links included: they get an error row that says so
