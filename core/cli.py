@@ -155,7 +155,8 @@ def _print_summary(summary, model_name: str) -> None:
         rate = summary.audio_seconds / max(summary.elapsed_s, 1e-9)
         print(
             f"Tagged {summary.tagged} file(s) ({summary.audio_seconds / 60:.1f} min of audio)"
-            f" in {summary.elapsed_s:.1f} s ({rate:.0f}x realtime); {summary.skipped} unchanged, {summary.failed} failed.",
+            f" in {summary.elapsed_s:.1f} s ({rate:.0f}x realtime);"
+            f" {summary.skipped} unchanged, {summary.failed} failed.",
             file=err,
         )
     if summary.missing:
