@@ -64,16 +64,15 @@ def test_electronic_music_ranks_electronic_first_with_msd(tmp_path: Path) -> Non
     assert top_label(db, "musicnn-msd", "genre", track) == "electronic"
 
 
-def test_kill_9_mid_run_then_resume_without_duplicates(tmp_path: Path) -> None:
-    library = tmp_path / "lib"
+def start_and_signal(library: Path, db: Path, sig: int, after: int = 5) -> subprocess.Popen:
+    """Start tagging 60 files in a process, and send it ``sig`` once ``after`` files are committed."""
     for i in range(60):
         write(library / f"track{i:02d}.wav", chords(6.0, 16000, seed=i), 16000)
-    db = tmp_path / "k.db"
     command = [sys.executable, "-m", "core", "tag", str(library), "--db", str(db), "--quiet", "--batch-size", "4"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     committed = 0
     deadline = time.monotonic() + 120
-    while committed < 5 and time.monotonic() < deadline and process.poll() is None:
+    while committed < after and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
         if db.exists():
             try:
@@ -81,9 +80,28 @@ def test_kill_9_mid_run_then_resume_without_duplicates(tmp_path: Path) -> None:
                     committed = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
             except sqlite3.OperationalError:
                 continue
-    assert process.poll() is None, "the run finished before it could be killed"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    assert process.poll() is None, "the run finished before the signal could be sent"
+    process.send_signal(sig)
+    return process
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    process = start_and_signal(tmp_path / "lib", db, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Interrupted:" in stderr and "run the same command again to resume" in stderr
+    assert "Traceback" not in stderr
+    with sqlite3.connect(db) as conn:
+        assert [row[0] for row in conn.execute("SELECT status FROM runs")] == ["interrupted"]
+        kept = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+        assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == 50 * kept
+
+
+def test_kill_9_mid_run_then_resume_without_duplicates(tmp_path: Path) -> None:
+    library, db = tmp_path / "lib", tmp_path / "k.db"
+    process = start_and_signal(library, db, signal.SIGKILL)
+    process.communicate()
 
     with sqlite3.connect(db) as conn:
         done_before = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
