@@ -40,8 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--top-k", type=int, default=5, help="labels shown per file and kept per segment")
     tag.add_argument("--group", default=None, help="label group to show (default: genre when the model has it)")
     tag.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    tag.add_argument(
+        "--backend",
+        default="auto",
+        choices=["auto", "torch", "onnx", "onnx-int8"],
+        help="runtime (auto: CUDA torch on a GPU, else ONNX Runtime when exported, else torch)",
+    )
     tag.add_argument("--segment-seconds", type=float, default=30.0, help="timeline resolution (default 30)")
-    tag.add_argument("--batch-size", type=int, default=32, help="model windows per forward pass")
+    tag.add_argument(
+        "--batch-size", type=int, default=None, help="model windows per forward pass (default: per backend)"
+    )
     tag.add_argument("--workers", type=int, default=1, help="decoding threads")
     tag.add_argument("--retry-errors", action="store_true", help="retry unchanged files that failed before")
     tag.add_argument("--force", action="store_true", help="re-tag files even when unchanged")
@@ -63,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_parser("list", help="installed and built-in models")
     info = model_commands.add_parser("info", help="labels, groups, licence and path of a model")
     info.add_argument("name")
+    export = model_commands.add_parser("export", help="export a model to ONNX (checked against torch)")
+    export.add_argument("name")
+    export.add_argument("--int8", action="store_true", help="also quantise MatMul/Gemm to int8 (validated)")
     return parser
 
 
@@ -102,23 +113,25 @@ def _load_model(spec: str):
 
 
 def _tag(args: argparse.Namespace) -> int:
-    from .models.backend import TorchBackend
     from .models.registry import ModelError
+    from .models.runtime import load_backend
     from .pipeline import TagOptions, TagRun
     from .progress import TerminalProgress
 
     missing = [str(p) for p in args.paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise CliError(f"no such file or folder: {', '.join(missing)}")
-    if args.top_k < 1 or args.batch_size < 1 or args.workers < 1 or args.segment_seconds <= 0:
+    if args.top_k < 1 or (args.batch_size or 1) < 1 or args.workers < 1 or args.segment_seconds <= 0:
         raise CliError("--top-k, --batch-size, --workers and --segment-seconds must be positive")
     info = _load_model(args.model)
     try:
         shown = info.group(args.group or ("genre" if "genre" in info.label_groups else None))
-        backend = TorchBackend(info, device=args.device)
+        backend = load_backend(info, args.backend, args.device)
     except ModelError as error:
         raise CliError(str(error)) from error
     store = _open_store(args.db)
+    if not args.quiet:
+        print(f"earmark: {info.name} on {backend.describe()}", file=sys.stderr)
     progress = TerminalProgress(shown, args.top_k, print_files=not args.quiet and not args.json, enabled=not args.quiet)
     options = TagOptions(
         segment_seconds=args.segment_seconds,
@@ -205,6 +218,7 @@ def _results(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     from .models.musicnn.convert_musicnn import CHECKPOINTS
+    from .models.onnx_backend import export_report
     from .models.registry import ModelError, available_names, describe_builtin, inspect_folder
 
     if args.models_command == "list":
@@ -219,6 +233,8 @@ def _models(args: argparse.Namespace) -> int:
             print(f"{name:16} {state}\n{'':16} {description}")
         return EXIT_OK
     info = _load_model(args.name)
+    if args.models_command == "export":
+        return _export(info, args.int8)
     print(f"name:         {info.name}")
     print(f"architecture: {info.architecture}")
     print(f"path:         {info.path}")
@@ -229,6 +245,29 @@ def _models(args: argparse.Namespace) -> int:
         print(f"  {group}: {', '.join(members)}")
     if not info.label_groups:
         print(f"  all: {', '.join(info.labels)}")
+    report = export_report(info)
+    exports = "none (earmark models export NAME)"
+    if report:
+        exports = "onnx fp32" + (", int8" if report.get("int8") and report["int8"]["kept"] else "")
+    print(f"exports:      {exports}")
+    return EXIT_OK
+
+
+def _export(info, int8: bool) -> int:
+    from .models.export import export
+    from .models.registry import ModelError
+
+    try:
+        report = export(info, int8=int8)
+    except ModelError as error:
+        raise CliError(str(error)) from error
+    print(f"{info.name}: ONNX export via {report.exporter}, max score difference to torch {report.fp32_max_diff:.1e}")
+    if report.int8:
+        verdict = "kept" if report.int8.kept else "NOT kept (below 99 % agreement)"
+        print(
+            f"int8 (MatMul/Gemm): top-1 agreement {report.int8.top1_agreement:.1%} with fp32 on"
+            f" {report.int8.windows} held-out windows, max score difference {report.int8.max_score_diff:.3f}: {verdict}"
+        )
     return EXIT_OK
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .audio import AudioInfo, DecodeError, probe, stream_segments
-from .models.backend import Features, TorchBackend, concat_features, window_count
+from .models.backend import Backend, Features, concat_features, window_count
 from .models.registry import ModelInfo
 from .records import FileFailure, FileStat, FileTags, LabelScore, SegmentTags
 from .scan import scan
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 class TagOptions:
     segment_seconds: float = 30.0  # timeline resolution; also the unit of decoding
     segment_top_k: int = 5  # labels kept per segment
-    batch_size: int = 32  # windows per forward pass
+    batch_size: int | None = None  # windows per forward pass; None: what suits the backend
     decode_workers: int = 1
     retry_errors: bool = False  # re-read files whose earlier attempt failed, even if unchanged
     force: bool = False  # re-tag everything
@@ -139,7 +140,7 @@ class _FileError:
     failure: FileFailure
 
 
-def decode_file(job: int, stat: FileStat, backend: TorchBackend, options: TagOptions) -> Iterator[_Segment | _FileEnd]:
+def decode_file(job: int, stat: FileStat, backend: Backend, options: TagOptions) -> Iterator[_Segment | _FileEnd]:
     """Decode one file into featurised segments, then its end marker.
 
     A short tail (less than one model window) is folded into the segment before it, so no
@@ -208,7 +209,7 @@ class TagRun:
 
     def __init__(
         self,
-        backend: TorchBackend,
+        backend: Backend,
         store: Store,
         options: TagOptions | None = None,
         observer: RunObserver | None = None,
@@ -217,6 +218,7 @@ class TagRun:
         self.backend = backend
         self.store = store
         self.options = options or TagOptions()
+        self.batch_size = self.options.batch_size or backend.preferred_batch_size
         self.observer = observer or _Silent()
         self.stop = stop or threading.Event()
         self._halt = threading.Event()  # tells workers to quit: set on stop, or when the run fails
@@ -231,7 +233,7 @@ class TagRun:
             info.name, version, info.path, info.labels, info.label_groups, info.licence
         )
         roots = [Path(os.path.abspath(p)) for p in paths]
-        run_id = self.store.start_run(model_id, [str(r) for r in roots])
+        run_id = self.store.start_run(model_id, [str(r) for r in roots], self.backend.describe())
         summary = RunSummary(run_id)
         started = time.monotonic()
         try:
@@ -241,7 +243,9 @@ class TagRun:
             summary.problems = plan.problems
             summary.missing = self.store.mark_missing([r for r in roots if r.is_dir()], plan.present)
             self.observer.planned(plan)
-            self._tag(plan.jobs, model_id, run_id, summary)
+            # numpy's BLAS threads would spin on the cores the model needs; the mel matmul is small
+            with threadpool_limits(limits=1, user_api="blas"):
+                self._tag(plan.jobs, model_id, run_id, summary)
         except KeyboardInterrupt:
             self.stop.set()
         finally:
@@ -290,7 +294,7 @@ class TagRun:
                         waiting.append(item)
                     else:
                         pending.setdefault(item.job, _Pending(jobs[item.job])).end = item
-                    batch_ready = sum(window_count(s.features) for s in waiting) >= self.options.batch_size
+                    batch_ready = sum(window_count(s.features) for s in waiting) >= self.batch_size
                     if batch_ready or not running:
                         break
                     try:
@@ -317,10 +321,10 @@ class TagRun:
         """Score whole segments in batches of about ``batch_size`` windows; return the unscored."""
         while waiting:
             take, windows = 0, 0
-            while take < len(waiting) and windows < self.options.batch_size:
+            while take < len(waiting) and windows < self.batch_size:
                 windows += window_count(waiting[take].features)
                 take += 1
-            if windows < self.options.batch_size and not flush:
+            if windows < self.batch_size and not flush:
                 break
             batch, waiting = waiting[:take], waiting[take:]
             scores = self.backend.forward(concat_features([s.features for s in batch]))

@@ -89,6 +89,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (analysis_id, segment, rank)
     ) WITHOUT ROWID;
     """,
+    # 2: which runtime ran each run (torch, onnx-fp32, onnx-int8) and on what device
+    """
+    ALTER TABLE runs ADD COLUMN backend TEXT
+    """,
 ]
 
 
@@ -163,11 +167,11 @@ class Store:
             )
         return int(cursor.lastrowid)
 
-    def start_run(self, model_id: int, roots: list[str]) -> int:
+    def start_run(self, model_id: int, roots: list[str], backend: str | None = None) -> int:
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT INTO runs (model_id, started_at, status, roots) VALUES (?, ?, 'running', ?)",
-                [model_id, time.time(), json.dumps(roots)],
+                "INSERT INTO runs (model_id, started_at, status, roots, backend) VALUES (?, ?, 'running', ?, ?)",
+                [model_id, time.time(), json.dumps(roots), backend],
             )
         return int(cursor.lastrowid)
 

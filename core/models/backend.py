@@ -44,23 +44,25 @@ class Windowing:
     window_seconds: float
 
 
-class TorchBackend:
-    """A loaded model on a torch device; load it once per run."""
+class Backend:
+    """What every runtime shares: the feature extractor, the windowing and the score activation.
 
-    def __init__(self, info: ModelInfo, device: str = "auto") -> None:
+    Subclasses load the network and implement :meth:`logits`.
+    """
+
+    runtime = "?"
+    preferred_batch_size = 4  # windows per forward pass; small batches suit CPUs best (see bench/)
+
+    def __init__(self, info: ModelInfo) -> None:
         self.info = info
-        self.device = pick_device(device)
         try:
             config = AutoConfig.from_pretrained(info.path, local_files_only=True, trust_remote_code=False)
             self.feature_extractor = AutoFeatureExtractor.from_pretrained(
                 info.path, local_files_only=True, trust_remote_code=False
             )
-            model = AutoModelForAudioClassification.from_pretrained(
-                info.path, local_files_only=True, use_safetensors=True, trust_remote_code=False
-            )
         except (OSError, ValueError, KeyError) as error:
             raise ModelError(f"cannot load {info.path}: {str(error).splitlines()[0]}") from error
-        self.model = model.to(self.device).eval()
+        self.config = config
         self.multi_label = config.problem_type == "multi_label_classification"
         self.sampling_rate = int(self.feature_extractor.sampling_rate)
         self.windowing = self._windowing()
@@ -81,6 +83,10 @@ class TorchBackend:
     def labels(self) -> list[str]:
         return self.info.labels
 
+    def describe(self) -> str:
+        """Runtime and device, as the CLI and the GUI show it (``onnx-int8 on cpu``)."""
+        return self.runtime
+
     def preprocess(self, audio: np.ndarray) -> Features:
         """Model inputs for one stretch of mono audio at ``sampling_rate``; one row per window."""
         clip = self.windowing.clip_samples
@@ -100,13 +106,38 @@ class TorchBackend:
         )
         return {key: np.asarray(value) for key, value in features.items()}
 
-    @torch.inference_mode()
+    def logits(self, features: Features) -> np.ndarray:
+        raise NotImplementedError
+
     def forward(self, features: Features) -> np.ndarray:
         """Probabilities ``(windows, labels)``: sigmoid for multi-label models, else softmax."""
+        logits = self.logits(features).astype(np.float64)
+        if self.multi_label:
+            return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        return (shifted / shifted.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+class TorchBackend(Backend):
+    """The model on a torch device (CUDA when present); load it once per run."""
+
+    def __init__(self, info: ModelInfo, device: str = "auto") -> None:
+        super().__init__(info)
+        self.device = pick_device(device)
+        try:
+            model = AutoModelForAudioClassification.from_pretrained(
+                info.path, local_files_only=True, use_safetensors=True, trust_remote_code=False
+            )
+        except (OSError, ValueError, KeyError) as error:
+            raise ModelError(f"cannot load {info.path}: {str(error).splitlines()[0]}") from error
+        self.model = model.to(self.device).eval()
+        self.runtime = f"torch on {self.device.type}"
+        self.preferred_batch_size = 32 if self.device.type == "cuda" else 2
+
+    @torch.inference_mode()
+    def logits(self, features: Features) -> np.ndarray:
         inputs = {key: torch.from_numpy(value).to(self.device) for key, value in features.items()}
-        logits = self.model(**inputs).logits.float()
-        scores = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
-        return scores.cpu().numpy()
+        return self.model(**inputs).logits.float().cpu().numpy()
 
 
 def window_count(features: Features) -> int:

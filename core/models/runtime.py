@@ -1,0 +1,33 @@
+"""Choose the fastest way to run a model on this machine (``--backend auto|torch|onnx``).
+
+auto: torch on CUDA when a GPU is there (or ONNX Runtime's CUDA provider, when onnxruntime-gpu
+is installed and an export exists); else ONNX Runtime on the CPU when an export exists (int8 when
+a validated one does); else torch on the CPU.
+"""
+
+from __future__ import annotations
+
+import onnxruntime as ort
+import torch
+
+from .backend import Backend, TorchBackend
+from .onnx_backend import OnnxBackend, export_report, int8_available
+from .registry import ModelError, ModelInfo
+
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+
+
+def load_backend(info: ModelInfo, backend: str = "auto", device: str = "auto") -> Backend:
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown backend {backend!r} (use {', '.join(BACKENDS)})")
+    if backend == "torch":
+        return TorchBackend(info, device)
+    if backend in ("onnx", "onnx-int8"):
+        return OnnxBackend(info, int8=backend == "onnx-int8", device=device)
+    exported = export_report(info) is not None
+    gpu = device != "cpu" and torch.cuda.is_available()
+    if gpu and exported and "CUDAExecutionProvider" in ort.get_available_providers():
+        return OnnxBackend(info, device="cuda")
+    if gpu or device.startswith("cuda") or not exported:
+        return TorchBackend(info, device)
+    return OnnxBackend(info, int8=int8_available(info))
