@@ -24,9 +24,7 @@ ASC = Path("/usr/share/games/asc/music")
 
 
 def earmark(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args], capture_output=True, text=True, check=False, **kwargs
-    )
+    return subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, check=False, **kwargs)
 
 
 def require(path: Path) -> Path:

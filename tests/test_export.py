@@ -54,7 +54,7 @@ def test_a_disagreeing_export_is_refused_and_leaves_nothing(model: Path, monkeyp
     info = inspect_folder(model)
     wrong = TorchBackend(inspect_folder(tiny_musicnn(model.parent / "other", seed=7)), "cpu")
     real_export = export_module._export_torch_onnx
-    monkeypatch.setattr(export_module, "_export_torch_onnx", lambda backend, sample, out: real_export(wrong, sample, out))
+    monkeypatch.setattr(export_module, "_export_torch_onnx", lambda _, sample, out: real_export(wrong, sample, out))
     with pytest.raises(ModelError, match="disagrees with torch"):
         export_module.export(info)
     assert not (model / "onnx").exists()

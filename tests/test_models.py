@@ -97,6 +97,7 @@ def _folder(tmp_path: Path, config: dict | str | None, files: tuple[str, ...] = 
 
 
 AUDIO_CONFIG = {"model_type": "wav2vec2", "id2label": {"0": "a", "1": "b"}}
+LOADABLE = ("model.safetensors", "preprocessor_config.json")
 
 
 @pytest.mark.parametrize(
@@ -108,8 +109,8 @@ AUDIO_CONFIG = {"model_type": "wav2vec2", "id2label": {"0": "a", "1": "b"}}
         (AUDIO_CONFIG, ("preprocessor_config.json",), "no model.safetensors"),
         (AUDIO_CONFIG, ("model.safetensors",), "no preprocessor_config.json"),
         ({**AUDIO_CONFIG, "auto_map": {"AutoModel": "x.Y"}}, ("model.safetensors",), "custom code"),
-        ({"model_type": "bert", "id2label": {"0": "a"}}, ("model.safetensors", "preprocessor_config.json"), "not an audio"),
-        ({"model_type": "wav2vec2"}, ("model.safetensors", "preprocessor_config.json"), "names no labels"),
+        ({"model_type": "bert", "id2label": {"0": "a"}}, LOADABLE, "not an audio"),
+        ({"model_type": "wav2vec2"}, LOADABLE, "names no labels"),
     ],
 )
 def test_bad_model_folders_are_refused_with_the_reason(tmp_path: Path, config, files, reason: str) -> None:
