@@ -85,28 +85,44 @@ def _probe_ffmpeg(path: Path, sndfile_reason: str) -> AudioInfo:
     )
 
 
-def _sndfile_blocks(path: Path, target_rate: int) -> Iterator[np.ndarray]:
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a file to decode: from ``start_s``, for ``seconds`` (None: to the end)."""
+
+    start_s: float = 0.0
+    seconds: float | None = None
+
+
+def _sndfile_blocks(path: Path, target_rate: int, span: Span) -> Iterator[np.ndarray]:
     with sf.SoundFile(str(path)) as source:
         resampler = (
             None
             if source.samplerate == target_rate
             else soxr.ResampleStream(source.samplerate, target_rate, 1, dtype="float32", quality="HQ")
         )
+        if span.start_s:
+            source.seek(int(span.start_s * source.samplerate))
+        remaining = None if span.seconds is None else int(span.seconds * source.samplerate)
         while True:
-            block = source.read(_READ_FRAMES, dtype="float32", always_2d=True)
-            last = len(block) < _READ_FRAMES
+            want = _READ_FRAMES if remaining is None else min(_READ_FRAMES, remaining)
+            block = source.read(want, dtype="float32", always_2d=True)
+            if remaining is not None:
+                remaining -= len(block)
+            last = len(block) < want or remaining == 0
             mono = np.ascontiguousarray(block.mean(axis=1), dtype=np.float32)
             yield mono if resampler is None else resampler.resample_chunk(mono, last=last)
             if last:
                 return
 
 
-def _ffmpeg_blocks(path: Path, target_rate: int) -> Iterator[np.ndarray]:
+def _ffmpeg_blocks(path: Path, target_rate: int, span: Span) -> Iterator[np.ndarray]:
     ffmpeg = _ffmpeg()
     if ffmpeg is None:
         raise DecodeError(f"install ffmpeg to decode {path.suffix or 'this file'}")
-    command = [ffmpeg, "-v", "error", "-nostdin", "-i", str(path), "-vn", "-ac", "1",
-               "-ar", str(target_rate), "-f", "f32le", "-"]  # fmt: skip
+    command = [ffmpeg, "-v", "error", "-nostdin", "-ss", f"{span.start_s:.3f}", "-i", str(path)]
+    if span.seconds is not None:
+        command += ["-t", f"{span.seconds:.3f}"]
+    command += ["-vn", "-ac", "1", "-ar", str(target_rate), "-f", "f32le", "-"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         assert process.stdout is not None and process.stderr is not None
         try:
@@ -121,14 +137,19 @@ def _ffmpeg_blocks(path: Path, target_rate: int) -> Iterator[np.ndarray]:
         raise DecodeError(f"ffmpeg could not decode it: {(stderr.splitlines() or ['exit code ' + str(code)])[-1]}")
 
 
-def stream_segments(path: Path, info: AudioInfo, target_rate: int, segment_seconds: float) -> Iterator[np.ndarray]:
+def stream_segments(
+    path: Path, info: AudioInfo, target_rate: int, segment_seconds: float, span: Span = Span()
+) -> Iterator[np.ndarray]:
     """Mono float32 audio at ``target_rate`` in consecutive segments of ``segment_seconds``.
 
+    ``span`` limits decoding to one stretch of the file (seeking to its start), for excerpts.
     Only the last segment may be shorter. Non-finite samples (broken float files) become 0.
     Raises :class:`DecodeError` if nothing at all could be decoded.
     """
     blocks = (
-        _ffmpeg_blocks(path, target_rate) if info.codec.startswith("ffmpeg/") else _sndfile_blocks(path, target_rate)
+        _ffmpeg_blocks(path, target_rate, span)
+        if info.codec.startswith("ffmpeg/")
+        else _sndfile_blocks(path, target_rate, span)
     )
     segment_length = max(1, int(round(segment_seconds * target_rate)))
     pending: list[np.ndarray] = []

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=int, default=None, help="model windows per forward pass (default: per backend)"
     )
     tag.add_argument("--workers", type=int, default=1, help="decoding threads")
+    tag.add_argument(
+        "--coverage",
+        choices=["full", "excerpts"],
+        default="full",
+        help="excerpts: tag three 30 s stretches spread over each long file instead of all of it",
+    )
     tag.add_argument("--retry-errors", action="store_true", help="retry unchanged files that failed before")
     tag.add_argument("--force", action="store_true", help="re-tag files even when unchanged")
     tag.add_argument("--json", action="store_true", help="print this run's results as JSON on stdout")
@@ -140,6 +146,7 @@ def _tag(args: argparse.Namespace) -> int:
         decode_workers=args.workers,
         retry_errors=args.retry_errors,
         force=args.force,
+        coverage=args.coverage,
     )
     with store:
         summary = TagRun(backend, store, options, progress).run(list(args.paths))

@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .audio import AudioInfo, DecodeError, probe, stream_segments
+from .audio import AudioInfo, DecodeError, Span, probe, stream_segments
 from .models.backend import Backend, Features, concat_features, window_count
 from .models.registry import ModelInfo
 from .records import FileFailure, FileStat, FileTags, LabelScore, SegmentTags
@@ -40,6 +40,8 @@ class TagOptions:
     decode_workers: int = 1
     retry_errors: bool = False  # re-read files whose earlier attempt failed, even if unchanged
     force: bool = False  # re-tag everything
+    coverage: str = "full"  # full | excerpts: a few segments spread over each long file
+    excerpts: int = 3
 
 
 @dataclass
@@ -107,7 +109,8 @@ def plan_run(paths: Iterable[Path], store: Store, info: ModelInfo, version: str,
         stat = file_stat(path)
         present.add(str(path))
         earlier = prior.get(str(path))
-        if earlier and earlier.matches(stat) and (earlier.status == "tagged" or not options.retry_errors):
+        covered = earlier is not None and earlier.coverage in ("full", options.coverage)
+        if earlier and covered and earlier.matches(stat) and (earlier.status == "tagged" or not options.retry_errors):
             skipped += 1
         else:
             jobs.append(stat)
@@ -140,6 +143,19 @@ class _FileError:
     failure: FileFailure
 
 
+def excerpt_spans(duration_s: float | None, options: TagOptions) -> list[Span] | None:
+    """Where the excerpts of a file lie: ``options.excerpts`` segments centred on equal parts of it.
+
+    None (decode everything) in full mode, when the length is unknown, or when the file is too
+    short for excerpts to save anything.
+    """
+    length = options.segment_seconds
+    if options.coverage != "excerpts" or not duration_s or duration_s <= options.excerpts * length * 1.5:
+        return None
+    centres = [(2 * k + 1) * duration_s / (2 * options.excerpts) for k in range(options.excerpts)]
+    return [Span(max(0.0, min(centre - length / 2, duration_s - length)), length) for centre in centres]
+
+
 def decode_file(job: int, stat: FileStat, backend: Backend, options: TagOptions) -> Iterator[_Segment | _FileEnd]:
     """Decode one file into featurised segments, then its end marker.
 
@@ -148,6 +164,13 @@ def decode_file(job: int, stat: FileStat, backend: Backend, options: TagOptions)
     """
     info = probe(stat.path)
     rate = backend.sampling_rate
+    spans = excerpt_spans(info.duration_s, options)
+    if spans is not None:
+        for index, span in enumerate(spans):
+            audio = np.concatenate(list(stream_segments(stat.path, info, rate, span.seconds or 0, span)))
+            yield _Segment(job, index, span.start_s, span.start_s + len(audio) / rate, backend.preprocess(audio))
+        yield _FileEnd(job, info, float(info.duration_s or 0.0), len(spans))
+        return
     min_tail = int(backend.windowing.window_seconds * rate)
     held: np.ndarray | None = None
     index = 0
@@ -306,7 +329,7 @@ class TagRun:
                 waiting = self._infer(waiting, pending, flush=not batch_ready)
                 for job in [job for job, p in pending.items() if p.complete]:
                     tags = aggregate(pending.pop(job), self.backend.labels, self.options.segment_top_k)
-                    self.store.save_tags(run_id, model_id, self.backend.info.name, tags)
+                    self.store.save_tags(run_id, model_id, self.backend.info.name, tags, self._coverage(tags))
                     summary.tagged += 1
                     summary.audio_seconds += tags.duration_s
                     self.observer.file_done(tags)
@@ -338,6 +361,9 @@ class TagRun:
                 )
                 offset += count
         return waiting
+
+    def _coverage(self, tags: FileTags) -> str:
+        return "excerpts" if excerpt_spans(tags.info.duration_s, self.options) else "full"
 
     def _commit_failure(self, failure: FileFailure, model_id: int, run_id: int, summary: RunSummary) -> None:
         self.store.save_failure(run_id, model_id, self.backend.info.name, failure)

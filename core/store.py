@@ -93,6 +93,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN backend TEXT
     """,
+    # 3: whether an analysis looked at the whole file or at excerpts of it
+    """
+    ALTER TABLE analyses ADD COLUMN coverage TEXT NOT NULL DEFAULT 'full'
+    """,
 ]
 
 
@@ -107,6 +111,7 @@ class PriorAnalysis:
     size: int | None
     mtime: float | None
     status: str
+    coverage: str = "full"
 
     def matches(self, stat: FileStat) -> bool:
         return self.size == stat.size and self.mtime == stat.mtime
@@ -193,11 +198,11 @@ class Store:
     def prior_analyses(self, model_name: str, version: str) -> dict[str, PriorAnalysis]:
         """Per path, what this exact model version recorded (older versions don't count)."""
         rows = self.db.execute(
-            "SELECT f.path, a.size, a.mtime, a.status FROM analyses a JOIN files f ON f.id = a.file_id"
+            "SELECT f.path, a.size, a.mtime, a.status, a.coverage FROM analyses a JOIN files f ON f.id = a.file_id"
             " JOIN models m ON m.id = a.model_id WHERE a.model_name = ? AND m.version = ?",
             [model_name, version],
         )
-        return {path: PriorAnalysis(size, mtime, status) for path, size, mtime, status in rows}
+        return {row[0]: PriorAnalysis(*row[1:]) for row in rows}
 
     def _upsert_file(self, stat: FileStat, info_values: dict) -> int:
         self.db.execute(
@@ -211,16 +216,16 @@ class Store:
         return self.db.execute("SELECT id FROM files WHERE path = ?", [str(stat.path)]).fetchone()[0]
 
     def _replace_analysis(self, file_id: int, model_id: int, model_name: str, run_id: int, stat: FileStat,
-                          status: str, error: str | None) -> int:  # fmt: skip
+                          status: str, error: str | None, coverage: str = "full") -> int:  # fmt: skip
         self.db.execute("DELETE FROM analyses WHERE file_id = ? AND model_name = ?", [file_id, model_name])
         cursor = self.db.execute(
-            "INSERT INTO analyses (file_id, model_id, model_name, run_id, status, error, size, mtime, analysed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [file_id, model_id, model_name, run_id, status, error, stat.size, stat.mtime, time.time()],
+            "INSERT INTO analyses (file_id, model_id, model_name, run_id, status, error, size, mtime, analysed_at,"
+            " coverage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [file_id, model_id, model_name, run_id, status, error, stat.size, stat.mtime, time.time(), coverage],
         )
         return int(cursor.lastrowid)
 
-    def save_tags(self, run_id: int, model_id: int, model_name: str, tags: FileTags) -> None:
+    def save_tags(self, run_id: int, model_id: int, model_name: str, tags: FileTags, coverage: str = "full") -> None:
         """Store one file's labels and segments, replacing any earlier result, atomically."""
         info = {
             "duration_s": tags.duration_s,
@@ -230,7 +235,9 @@ class Store:
         }
         with self.db.atomic():
             file_id = self._upsert_file(tags.stat, info)
-            analysis = self._replace_analysis(file_id, model_id, model_name, run_id, tags.stat, "tagged", None)
+            analysis = self._replace_analysis(
+                file_id, model_id, model_name, run_id, tags.stat, "tagged", None, coverage
+            )
             self.db["labels"].insert_all(
                 {"analysis_id": analysis, "rank": rank, "label": item.label, "score": item.score}
                 for rank, item in enumerate(tags.labels, start=1)

@@ -178,3 +178,25 @@ def test_stop_keeps_committed_files_and_the_next_run_resumes(backend: TorchBacke
     assert second.skipped == first.tagged and second.tagged == 6 - first.tagged
     assert rows(db, "SELECT COUNT(*) FROM analyses")[0][0] == 6
     assert [r[0] for r in rows(db, "SELECT status FROM runs ORDER BY id")] == ["interrupted", "completed"]
+
+
+def test_excerpts_tag_three_stretches_and_a_full_run_upgrades_them(backend: TorchBackend, tmp_path: Path) -> None:
+    write(tmp_path / "lib" / "long.flac", chords(180.0, 16000), 16000)
+    write(tmp_path / "lib" / "short.wav", chords(20.0, 16000, seed=1), 16000)
+    db = tmp_path / "x.db"
+    first = tag(backend, db, tmp_path / "lib", coverage="excerpts")
+    assert first.tagged == 2
+    with Store(db) as store:
+        timeline = store.segments(str(tmp_path / "lib" / "long.flac"), "tiny-musicnn")
+        short = store.segments(str(tmp_path / "lib" / "short.wav"), "tiny-musicnn")
+    spans = sorted({(start, end) for _, start, end, _, _ in timeline})
+    assert spans == [(15.0, 45.0), (75.0, 105.0), (135.0, 165.0)]  # centred on each third
+    assert sorted({(start, end) for _, start, end, _, _ in short}) == [(0.0, 20.0)]  # too short: all of it
+    coverage = dict(rows(db, "SELECT f.path, a.coverage FROM analyses a JOIN files f ON f.id = a.file_id"))
+    assert coverage == {str(tmp_path / "lib" / "long.flac"): "excerpts", str(tmp_path / "lib" / "short.wav"): "full"}
+    assert rows(db, "SELECT duration_s FROM files WHERE path LIKE '%long.flac'")[0][0] == pytest.approx(180.0)
+
+    assert tag(backend, db, tmp_path / "lib", coverage="excerpts").decoded == 0
+    upgraded = tag(backend, db, tmp_path / "lib")  # full coverage re-tags only what excerpts skimmed
+    assert (upgraded.tagged, upgraded.skipped) == (1, 1)
+    assert tag(backend, db, tmp_path / "lib", coverage="excerpts").decoded == 0  # full covers excerpts

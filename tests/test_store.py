@@ -30,6 +30,21 @@ def test_new_database_is_at_the_latest_schema_in_wal_mode(tmp_path: Path) -> Non
         assert store.schema_version == len(MIGRATIONS)
 
 
+def test_an_old_database_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO files (path) VALUES ('/music/a.wav')")
+        conn.execute("INSERT INTO models (name, version, labels, label_groups) VALUES ('m', 'v', '[]', '{}')")
+        conn.execute(
+            "INSERT INTO analyses (file_id, model_id, model_name, status, analysed_at) VALUES (1, 1, 'm', 'tagged', 0)"
+        )
+    with Store(db) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.prior_analyses("m", "v")["/music/a.wav"].coverage == "full"
+
+
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "future.db") as conn:
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
