@@ -83,8 +83,8 @@ def test_auto_prefers_a_current_export_and_ignores_a_stale_one(model: Path) -> N
     info = inspect_folder(model)
     assert load_backend(info).describe() == "torch on cpu"
     export_module.export(info, int8=True)
-    assert load_backend(info).describe() == "onnx-int8 on cpu"
-    assert load_backend(info, "onnx").describe() == "onnx-fp32 on cpu"
+    assert load_backend(info).describe() == "onnx-fp32 on cpu"
+    assert load_backend(info, "onnx-int8").describe() == "onnx-int8 on cpu"
     assert load_backend(info, "torch").describe() == "torch on cpu"
     # retrain the model in place: the old export no longer describes it
     shutil.copy(tiny_musicnn(model.parent / "retrained", seed=3) / "model.safetensors", model / "model.safetensors")

@@ -51,7 +51,6 @@ class Backend:
     """
 
     runtime = "?"
-    preferred_batch_size = 4  # windows per forward pass; small batches suit CPUs best (see bench/)
 
     def __init__(self, info: ModelInfo) -> None:
         self.info = info
@@ -66,6 +65,9 @@ class Backend:
         self.multi_label = config.problem_type == "multi_label_classification"
         self.sampling_rate = int(self.feature_extractor.sampling_rate)
         self.windowing = self._windowing()
+        # windows per forward pass: on CPUs small batches are fastest (bench/results/): a few
+        # 3 s patches, or one clip of several seconds
+        self.preferred_batch_size = 4 if self.windowing.clip_samples is None else 1
 
     def _windowing(self) -> Windowing:
         extractor = self.feature_extractor
@@ -132,7 +134,10 @@ class TorchBackend(Backend):
             raise ModelError(f"cannot load {info.path}: {str(error).splitlines()[0]}") from error
         self.model = model.to(self.device).eval()
         self.runtime = f"torch on {self.device.type}"
-        self.preferred_batch_size = 32 if self.device.type == "cuda" else 2
+        if self.device.type == "cuda":
+            self.preferred_batch_size = 32
+        elif self.windowing.clip_samples is None:
+            self.preferred_batch_size = 2  # torch's CPU convolutions slow down past 2 musicnn patches
 
     @torch.inference_mode()
     def logits(self, features: Features) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Choose the fastest way to run a model on this machine (``--backend auto|torch|onnx``).
 
 auto: torch on CUDA when a GPU is there (or ONNX Runtime's CUDA provider, when onnxruntime-gpu
-is installed and an export exists); else ONNX Runtime on the CPU when an export exists (int8 when
-a validated one does); else torch on the CPU.
+is installed and an export exists); else ONNX Runtime fp32 on the CPU when an export exists; else
+torch on the CPU. int8 is opt-in (``onnx-int8``): with only MatMul/Gemm quantised it measured no
+faster than fp32 for musicnn and slower for wav2vec2 on the CPUs here (see bench/results/).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import onnxruntime as ort
 import torch
 
 from .backend import Backend, TorchBackend
-from .onnx_backend import OnnxBackend, export_report, int8_available
+from .onnx_backend import OnnxBackend, export_report
 from .registry import ModelError, ModelInfo
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
@@ -30,4 +31,4 @@ def load_backend(info: ModelInfo, backend: str = "auto", device: str = "auto") -
         return OnnxBackend(info, device="cuda")
     if gpu or device.startswith("cuda") or not exported:
         return TorchBackend(info, device)
-    return OnnxBackend(info, int8=int8_available(info))
+    return OnnxBackend(info)
