@@ -11,7 +11,7 @@ DIR ?= $(HOME)/Music
 SYSTEM_PACKAGES := libportaudio2 ffmpeg espeak-ng sox asc-music
 TEST_PACKAGES := wesnoth-1.16-music
 
-.PHONY: run tag test test-fast lint venv system system-test clean
+.PHONY: run tag test test-fast bench lint venv system system-test clean
 
 run: tag
 
@@ -23,6 +23,9 @@ test: $(STAMP) system system-test
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q
+
+bench: $(STAMP) system system-test
+	$(PY) bench/throughput.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check core desktop_app tests bench tools

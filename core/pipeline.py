@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -73,20 +72,20 @@ class RunSummary:
         return self.tagged + self.failed
 
 
-class RunObserver(Protocol):
-    """What a front end hears about a run (the CLI's progress bar, the GUI's signals)."""
+class RunObserver:
+    """What a front end hears about a run (the CLI's progress bar, the GUI's signals).
 
-    def planned(self, plan: Plan) -> None: ...
+    The base class hears nothing; front ends override what they show.
+    """
 
-    def file_done(self, outcome: FileTags | FileFailure) -> None: ...
-
-
-class _Silent:
     def planned(self, plan: Plan) -> None:
-        return None
+        """The files to read are known (called once, before decoding starts)."""
+
+    def file_started(self, stat: FileStat) -> None:
+        """A decoding thread opened a file (called from that thread)."""
 
     def file_done(self, outcome: FileTags | FileFailure) -> None:
-        return None
+        """A file's result was committed (called from the thread running the model)."""
 
 
 def file_stat(path: Path) -> FileStat:
@@ -242,7 +241,7 @@ class TagRun:
         self.store = store
         self.options = options or TagOptions()
         self.batch_size = self.options.batch_size or backend.preferred_batch_size
-        self.observer = observer or _Silent()
+        self.observer = observer or RunObserver()
         self.stop = stop or threading.Event()
         self._halt = threading.Event()  # tells workers to quit: set on stop, or when the run fails
 
@@ -380,6 +379,7 @@ class TagRun:
             if job is None:
                 break
             stat = jobs[job]
+            self.observer.file_started(stat)
             try:
                 for item in decode_file(job, stat, self.backend, self.options):
                     if not self._put(items, item):

@@ -7,11 +7,11 @@ import time
 
 from tqdm import tqdm
 
-from .pipeline import Plan
+from .pipeline import Plan, RunObserver
 from .records import FileFailure, FileTags
 
 
-class TerminalProgress:
+class TerminalProgress(RunObserver):
     """A :class:`~core.pipeline.RunObserver` that draws on stderr and prints each file's top labels."""
 
     def __init__(self, shown_labels: list[str], top_k: int, print_files: bool, enabled: bool = True) -> None:

@@ -73,3 +73,19 @@ class ResultRow:
             "model": self.model,
             "labels": [{"label": item.label, "score": round(item.score, 6)} for item in self.labels],
         }
+
+
+@dataclass(frozen=True)
+class ResultQuery:
+    """What a results view asks the store for: filters, ranking and order (the GUI's table)."""
+
+    model: str
+    text: str = ""  # substring of the path
+    label: str | None = None  # only files with this label among their top_k kept labels
+    group_labels: tuple[str, ...] | None = None  # rank only these labels
+    min_score: float = 0.0
+    status: str | None = None  # tagged | error | missing
+    sort: str = "path"  # path | duration | score | status
+    descending: bool = False
+    top_k: int = 3  # labels kept per file (after the group and min_score)
+    run_id: int | None = None  # only the files that run analysed

@@ -11,7 +11,7 @@ import pytest
 
 from core.models.backend import TorchBackend
 from core.models.registry import inspect_folder
-from core.pipeline import TagOptions, TagRun
+from core.pipeline import RunObserver, TagOptions, TagRun
 from core.store import Store
 from tests.audio_factory import bad_corpus, chords, good_corpus, write
 from tests.tiny_models import TINY_LABELS
@@ -158,12 +158,9 @@ def test_stop_keeps_committed_files_and_the_next_run_resumes(backend: TorchBacke
         write(tmp_path / "lib" / f"track{i}.wav", chords(4.0, seed=i), 22050)
     db = tmp_path / "s.db"
 
-    class StopAfterTwo:
+    class StopAfterTwo(RunObserver):
         def __init__(self) -> None:
             self.done = 0
-
-        def planned(self, plan) -> None:
-            return None
 
         def file_done(self, outcome) -> None:
             self.done += 1

@@ -18,17 +18,25 @@ from .registry import ModelError, ModelInfo
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
-def load_backend(info: ModelInfo, backend: str = "auto", device: str = "auto") -> Backend:
+def choose(info: ModelInfo, backend: str = "auto", device: str = "auto") -> str:
+    """Which runtime ``load_backend`` would use: torch, torch-cuda, onnx, onnx-int8 or onnx-cuda."""
     if backend not in BACKENDS:
         raise ModelError(f"unknown backend {backend!r} (use {', '.join(BACKENDS)})")
-    if backend == "torch":
-        return TorchBackend(info, device)
-    if backend in ("onnx", "onnx-int8"):
-        return OnnxBackend(info, int8=backend == "onnx-int8", device=device)
+    if backend != "auto":
+        return backend
     exported = export_report(info) is not None
     gpu = device != "cpu" and torch.cuda.is_available()
     if gpu and exported and "CUDAExecutionProvider" in ort.get_available_providers():
-        return OnnxBackend(info, device="cuda")
+        return "onnx-cuda"
     if gpu or device.startswith("cuda") or not exported:
+        return "torch"
+    return "onnx"
+
+
+def load_backend(info: ModelInfo, backend: str = "auto", device: str = "auto") -> Backend:
+    runtime = choose(info, backend, device)
+    if runtime == "torch":
         return TorchBackend(info, device)
-    return OnnxBackend(info)
+    if runtime == "onnx-cuda":
+        return OnnxBackend(info, device="cuda")
+    return OnnxBackend(info, int8=runtime == "onnx-int8", device=device)

@@ -1,0 +1,140 @@
+"""The selected file in depth: ranked labels, timeline, its own tags, and audio preview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.records import LabelScore, ResultRow
+from core.store import Store
+from core.tagwrite import TagWriteError, read_tags
+
+from .charts import LabelBars, Timeline
+from .results_model import format_duration
+
+
+class Player(QWidget):
+    """Play/pause and a seek bar over QtMultimedia; starts where the timeline was clicked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.player = QMediaPlayer(self)
+        self.output = QAudioOutput(self)
+        self.player.setAudioOutput(self.output)
+        self.play_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "")
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.clicked.connect(self.toggle)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.sliderMoved.connect(lambda ms: self.player.setPosition(ms))
+        self.time = QLabel("0:00")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.play_button, self.slider, self.time):
+            layout.addWidget(widget)
+        self.player.durationChanged.connect(lambda ms: self.slider.setRange(0, ms))
+        self.player.positionChanged.connect(self._moved)
+        self.player.playbackStateChanged.connect(self._state)
+
+    def load(self, path: str) -> None:
+        self.player.stop()
+        self.player.setSource(QUrl.fromLocalFile(path))
+
+    def play_from(self, seconds: float) -> None:
+        self.player.setPosition(int(seconds * 1000))
+        self.player.play()
+
+    def toggle(self) -> None:
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self.player.pause()
+        else:
+            self.player.play()
+
+    def _moved(self, ms: int) -> None:
+        self.slider.setValue(ms)
+        self.time.setText(format_duration(ms / 1000))
+
+    def _state(self, state: QMediaPlayer.PlaybackState) -> None:
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause
+            if state == QMediaPlayer.PlaybackState.PlayingState
+            else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(icon))
+
+
+class DetailPane(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("Select a file")
+        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.title.setWordWrap(True)
+        self.subtitle = QLabel("")
+        self.subtitle.setStyleSheet("color: palette(mid);")
+        self.subtitle.setWordWrap(True)
+        self.bars = LabelBars()
+        self.timeline = Timeline()
+        self.player = Player()
+        self.tags = QFormLayout()
+        self.timeline.seek_requested.connect(self.player.play_from)
+        self.player.player.positionChanged.connect(lambda ms: self.timeline.set_position(ms / 1000))
+
+        labels_box = QGroupBox("Labels")
+        QVBoxLayout(labels_box).addWidget(self.bars)
+        timeline_box = QGroupBox("Timeline — click a segment to play it")
+        timeline_layout = QVBoxLayout(timeline_box)
+        timeline_layout.addWidget(self.timeline)
+        timeline_layout.addWidget(self.player)
+        tags_box = QGroupBox("Tags in the file")
+        tags_box.setLayout(self.tags)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(labels_box)
+        layout.addWidget(timeline_box)
+        layout.addWidget(tags_box)
+        layout.addStretch(1)
+
+    def show_file(self, store: Store, row: ResultRow) -> None:
+        self.title.setText(Path(row.path).name)
+        detail = f"{row.path}\n{format_duration(row.duration_s)} · {row.model}"
+        self.subtitle.setText(detail if row.status == "tagged" else f"{detail}\n{row.status}: {row.error or ''}")
+        self.bars.set_labels(store.file_labels(row.path, row.model))
+        self.timeline.set_segments(self._segments(store, row), row.duration_s or 0.0)
+        self._show_tags(Path(row.path))
+        if Path(row.path).is_file():
+            self.player.load(row.path)
+
+    @staticmethod
+    def _segments(store: Store, row: ResultRow) -> list[tuple[float, float, list[LabelScore]]]:
+        segments: dict[int, tuple[float, float, list[LabelScore]]] = {}
+        for index, start, end, label, score in store.segments(row.path, row.model):
+            segments.setdefault(index, (start, end, []))[2].append(LabelScore(label, score))
+        return [segments[i] for i in sorted(segments)]
+
+    def _show_tags(self, path: Path) -> None:
+        while self.tags.rowCount():
+            self.tags.removeRow(0)
+        try:
+            tags = read_tags(path) if path.is_file() else {}
+        except TagWriteError as error:
+            self.tags.addRow(QLabel(str(error)))
+            return
+        for key in ("title", "artist", "album", "genre", "date"):
+            if key in tags:
+                self.tags.addRow(f"{key.capitalize()}:", QLabel("; ".join(tags[key])))
+        if not self.tags.rowCount():
+            self.tags.addRow(QLabel("No tags"))

@@ -1,0 +1,231 @@
+"""The main window: a sidebar of pages over one store, and the tagging worker's lifecycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QStyle,
+    QWidget,
+)
+
+from core import __version__
+from core.pipeline import RunSummary
+from core.store import Store, StoreError
+
+from .library_page import LibraryPage
+from .models_page import ModelsPage
+from .results_page import ResultsPage
+from .settings import AppSettings
+from .settings_page import SettingsPage
+from .worker import TagRequest, TagWorker, start_tagging
+
+REFRESH_MS = 1500  # how often the results table re-reads during a run
+
+
+def _placeholder(title: str, text: str) -> QWidget:
+    page = QLabel(f"<h2>{title}</h2><p>{text}</p>")
+    page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    page.setWordWrap(True)
+    return page
+
+
+class MainWindow(QMainWindow):
+    run_ended = Signal(object)  # the RunSummary, or the reason (str) the run could not happen
+    PAGES = ("Library", "Results", "Models", "Listen", "Train", "Settings")
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        super().__init__()
+        self.qsettings = qsettings or QSettings("Earmark", "Earmark")
+        self.settings = AppSettings.load(self.qsettings)
+        self.setWindowTitle("Earmark")
+        self.resize(1280, 800)
+        self.thread: QThread | None = None
+        self.worker: TagWorker | None = None
+        self.store = self._open_store()
+
+        self.library = LibraryPage()
+        self.library.set_folders(self.settings.folders)
+        self.results = ResultsPage(self.store)
+        self.results.genre_threshold = self.settings.genre_threshold
+        self.models = ModelsPage()
+        self.models.active = self.settings.model
+        self.settings_page = SettingsPage(self.settings)
+        listen = _placeholder("Listen", "Wake words and keywords on a live microphone arrive with their own release.")
+        train = _placeholder(
+            "Train", "The fine-tune wizard (teach Earmark your own labels) arrives with its own release."
+        )
+
+        self.pages = QStackedWidget()
+        self.nav = QListWidget()
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(150)
+        icons = (QStyle.StandardPixmap.SP_DirIcon, QStyle.StandardPixmap.SP_FileDialogDetailedView,
+                 QStyle.StandardPixmap.SP_ComputerIcon, QStyle.StandardPixmap.SP_MediaVolume,
+                 QStyle.StandardPixmap.SP_BrowserReload, QStyle.StandardPixmap.SP_FileDialogInfoView)  # fmt: skip
+        for number, (name, icon, page) in enumerate(
+            zip(
+                self.PAGES,
+                icons,
+                (self.library, self.results, self.models, listen, train, self.settings_page),
+                strict=True,
+            ),
+            start=1,
+        ):
+            QListWidgetItem(self.style().standardIcon(icon), name, self.nav)
+            self.pages.addWidget(page)
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self, activated=lambda n=number - 1: self.nav.setCurrentRow(n))
+        self.nav.currentRowChanged.connect(self._show_page)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.status_label)
+
+        self.library.tag_requested.connect(self.start_run)
+        self.library.pause_requested.connect(self._pause)
+        self.library.cancel_requested.connect(self.cancel_run)
+        self.library.folders_changed.connect(self._folders_changed)
+        self.models.active_changed.connect(self._model_changed)
+        self.settings_page.changed.connect(self._settings_changed)
+        self._refresh_timer = QTimer(self, interval=REFRESH_MS, timeout=self.results.refresh_rows)
+        self._dirty = False
+
+        self.nav.setCurrentRow(1 if self.store and self.store.model_names() else 0)
+        self.results.reload(self.settings.model)
+        self._update_status()
+
+    # --- the store ----------------------------------------------------------------------------
+
+    def _open_store(self) -> Store | None:
+        try:
+            return Store(self.settings.db)
+        except StoreError as error:
+            self.statusBar().showMessage(str(error))
+            return None
+
+    def _update_status(self) -> None:
+        where = self.settings.db if self.store else "no database"
+        self.status_label.setText(f"Model: {self.settings.model} · Database: {where} · Earmark {__version__}")
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    def _show_page(self, row: int) -> None:
+        self.pages.setCurrentIndex(row)
+        if self.PAGES[row] == "Models":
+            self.models.device, self.models.backend = self.settings.device, self.settings.backend
+            self.models.reload()
+
+    def _focus_search(self) -> None:
+        self.nav.setCurrentRow(1)
+        self.results.search.setFocus()
+
+    def _folders_changed(self, folders: list[str]) -> None:
+        self.settings.folders = folders
+        self.settings.save(self.qsettings)
+
+    def _model_changed(self, name: str) -> None:
+        self.settings.model = name
+        self.settings.save(self.qsettings)
+        self._update_status()
+
+    def _settings_changed(self) -> None:
+        self.settings.save(self.qsettings)
+        self.results.genre_threshold = self.settings.genre_threshold
+        if self.store is None or Path(self.store.path) != self.settings.db:
+            if self.store is not None:
+                self.store.close()
+            self.store = self._open_store()
+            if self.store is not None:
+                self.results.set_store(self.store)
+        self._update_status()
+
+    # --- a run ----------------------------------------------------------------------------------
+
+    def start_run(self) -> None:
+        if self.thread is not None:
+            return
+        folders = [Path(f) for f in self.library.folder_list()]
+        present = [f for f in folders if f.exists()]
+        gone = [str(f) for f in folders if not f.exists()]
+        if not present:
+            self.library.run_failed("no folder to tag" + (f" ({', '.join(gone)} no longer exists)" if gone else ""))
+            return
+        if gone:
+            self.statusBar().showMessage(f"Skipped, no longer there: {', '.join(gone)}", 10000)
+        request = TagRequest(
+            present, self.settings.db, self.settings.model, self.settings.backend, self.settings.device,
+            self.settings.coverage, self.settings.top_k,
+        )  # fmt: skip
+        self.library.run_started()
+        self.thread, self.worker = start_tagging(request, self)
+        self.worker.planned.connect(self.library.planned)
+        self.worker.current_file.connect(self.library.show_current)
+        self.worker.progress.connect(self.library.show_progress)
+        self.worker.progress.connect(self._mark_dirty)
+        self.worker.file_failed.connect(self.library.add_error)
+        self.worker.finished.connect(self._run_finished)
+        self.worker.failed.connect(self._run_failed)
+        self._refresh_timer.timeout.disconnect()
+        self._refresh_timer.timeout.connect(self._refresh_if_dirty)
+        self._refresh_timer.start()
+
+    def _mark_dirty(self, _progress: object) -> None:
+        self._dirty = True
+
+    def _refresh_if_dirty(self) -> None:
+        if self._dirty and self.store is not None:
+            self._dirty = False
+            self.results.refresh_rows()
+
+    def _pause(self, paused: bool) -> None:
+        if self.worker is not None:
+            self.worker.pause() if paused else self.worker.resume()
+
+    def cancel_run(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _run_finished(self, summary: RunSummary) -> None:
+        self._end_run()
+        self.library.run_finished(summary)
+        self.results.reload(self.settings.model)
+        self.run_ended.emit(summary)
+
+    def _run_failed(self, reason: str) -> None:
+        self._end_run()
+        self.library.run_failed(reason)
+        self.run_ended.emit(reason)
+
+    def _end_run(self) -> None:
+        self._refresh_timer.stop()
+        if self.thread is not None:
+            self.thread.wait()
+        self.thread = self.worker = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Closing during a run stops it cleanly: committed files stay, the next Tag resumes."""
+        if self.worker is not None and self.thread is not None:
+            self.worker.cancel()
+            self.thread.quit()
+            self.thread.wait(30000)
+        self.settings.save(self.qsettings)
+        if self.store is not None:
+            self.store.close()
+        event.accept()

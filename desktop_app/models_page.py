@@ -1,0 +1,131 @@
+"""Models: what is installed, licences and label groups, which one is active, ONNX export."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.models.export import export
+from core.models.musicnn.convert_musicnn import CHECKPOINTS
+from core.models.onnx_backend import export_report
+from core.models.registry import ModelError, available_names, resolve
+from core.models.runtime import choose
+
+
+class _ExportWorker(QObject):
+    done = Signal(str)
+
+    def __init__(self, name: str, int8: bool) -> None:
+        super().__init__()
+        self.name, self.int8 = name, int8
+
+    def run(self) -> None:
+        try:
+            report = export(resolve(self.name), int8=self.int8)
+        except ModelError as error:
+            self.done.emit(f"Export refused: {error}")
+            return
+        text = f"Exported {self.name} to ONNX (max difference to torch {report.fp32_max_diff:.1e})."
+        if report.int8:
+            verdict = "kept" if report.int8.kept else "not kept"
+            text += f" int8: {report.int8.top1_agreement:.1%} top-1 agreement, {verdict}."
+        self.done.emit(text)
+
+
+class ModelsPage(QWidget):
+    active_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.active = ""
+        self.device = "auto"
+        self.backend = "auto"
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Model", "Labels", "Groups", "Runs on", "Licence"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.use_button = QPushButton("Use for tagging")
+        self.use_button.clicked.connect(self._use_selected)
+        self.int8 = QCheckBox("also int8")
+        self.export_button = QPushButton("Export to ONNX")
+        self.export_button.clicked.connect(self._export_selected)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.use_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.int8)
+        buttons.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        self._thread: QThread | None = None
+
+    def reload(self) -> None:
+        """List the models; built-in ones are converted on first use, so this may take a second."""
+        names = available_names()
+        self.table.setRowCount(len(names))
+        for row, name in enumerate(names):
+            try:
+                info = resolve(name)
+                runs_on = choose(info, self.backend, self.device)
+                exported = " (ONNX exported)" if export_report(info) else ""
+                cells = [name, str(len(info.labels)), ", ".join(info.label_groups) or "—", runs_on + exported,
+                         info.licence or "see the model folder"]  # fmt: skip
+            except ModelError as error:
+                cells = [name, "—", "—", "cannot load", str(error)]
+            if name == self.active:
+                cells[0] += "  ✓ active"
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(CHECKPOINTS[name].description if name in CHECKPOINTS else text)
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+
+    def _selected_name(self) -> str | None:
+        row = self.table.currentRow()
+        item = self.table.item(row, 0) if row >= 0 else None
+        return item.text().split("  ")[0] if item else None
+
+    def _use_selected(self) -> None:
+        name = self._selected_name()
+        if name:
+            self.active = name
+            self.active_changed.emit(name)
+            self.reload()
+
+    def _export_selected(self) -> None:
+        name = self._selected_name()
+        if not name or self._thread is not None:
+            return
+        self.message.setText(f"Exporting {name}…")
+        self.export_button.setEnabled(False)
+        thread = QThread(self)
+        worker = _ExportWorker(name, self.int8.isChecked())
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.done.connect(self._export_done)
+        worker.done.connect(thread.quit)
+        thread.finished.connect(worker.deleteLater)
+        self._thread, self._worker = thread, worker
+        thread.start()
+
+    def _export_done(self, text: str) -> None:
+        self.message.setText(text)
+        self.export_button.setEnabled(True)
+        if self._thread is not None:
+            self._thread.wait()
+        self._thread = None
+        self.reload()

@@ -1,0 +1,77 @@
+"""Settings: where the database lives, how models run, and thresholds."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from .settings import AppSettings
+
+
+class SettingsPage(QWidget):
+    changed = Signal()
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.db = QLineEdit(settings.db_path)
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_db)
+        db_row = QHBoxLayout()
+        db_row.addWidget(self.db, 1)
+        db_row.addWidget(browse)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.device.setCurrentText(settings.device)
+        self.backend = QComboBox()
+        self.backend.addItems(["auto", "torch", "onnx", "onnx-int8"])
+        self.backend.setCurrentText(settings.backend)
+        self.coverage = QComboBox()
+        self.coverage.addItems(["full", "excerpts"])
+        self.coverage.setCurrentText(settings.coverage)
+        self.top_k = QSpinBox()
+        self.top_k.setRange(1, 50)
+        self.top_k.setValue(settings.top_k)
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setValue(settings.genre_threshold)
+
+        form = QFormLayout(self)
+        form.addRow("Database", db_row)
+        form.addRow("Device", self.device)
+        form.addRow("Runtime", self.backend)
+        form.addRow("Coverage of long files", self.coverage)
+        form.addRow("Labels kept per segment", self.top_k)
+        form.addRow("Score needed to write a genre tag", self.threshold)
+        self.db.editingFinished.connect(self._store)
+        for box in (self.device, self.backend, self.coverage):
+            box.currentTextChanged.connect(self._store)
+        self.top_k.valueChanged.connect(self._store)
+        self.threshold.valueChanged.connect(self._store)
+
+    def _choose_db(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Database file", self.db.text(), "SQLite (*.db *.sqlite)")
+        if path:
+            self.db.setText(path)
+            self._store()
+
+    def _store(self) -> None:
+        s = self.settings
+        s.db_path = self.db.text().strip() or s.db_path
+        s.device = self.device.currentText()
+        s.backend = self.backend.currentText()
+        s.coverage = self.coverage.currentText()
+        s.top_k = self.top_k.value()
+        s.genre_threshold = self.threshold.value()
+        self.changed.emit()

@@ -1,0 +1,140 @@
+"""Long work off the GUI thread: a tagging run in a QThread, reporting through signals.
+
+The worker drives ``core``'s :class:`~core.pipeline.TagRun` unchanged; its observer turns the
+run's events into Qt signals (queued across threads, so slots run on the GUI thread). Pause
+blocks the run between files; cancel sets the run's stop Event, which keeps every committed file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from core.models.registry import ModelError, resolve
+from core.models.runtime import load_backend
+from core.pipeline import Plan, RunObserver, TagOptions, TagRun
+from core.records import FileFailure, FileStat, FileTags
+from core.store import Store, StoreError
+
+
+@dataclass(frozen=True)
+class TagRequest:
+    """Everything a run needs, read from the window's settings when Tag is pressed."""
+
+    folders: list[Path]
+    db_path: Path
+    model: str
+    backend: str = "auto"
+    device: str = "auto"
+    coverage: str = "full"
+    top_k: int = 5
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    files_per_s: float
+    audio_hours_per_s: float
+    eta_s: float | None
+    current: str
+
+
+class _SignalObserver(RunObserver):
+    def __init__(self, worker: TagWorker) -> None:
+        self.worker = worker
+        self.total = 0
+        self.done = 0
+        self.audio_s = 0.0
+        self.current = ""
+        self.started = time.monotonic()
+
+    def planned(self, plan: Plan) -> None:
+        self.total = len(plan.jobs)
+        self.started = time.monotonic()
+        self.worker.planned.emit(len(plan.jobs), plan.skipped)
+
+    def file_started(self, stat: FileStat) -> None:
+        self.current = str(stat.path)
+        self.worker.current_file.emit(self.current)
+
+    def file_done(self, outcome: FileTags | FileFailure) -> None:
+        self.done += 1
+        if isinstance(outcome, FileTags):
+            self.audio_s += outcome.duration_s
+        else:
+            self.worker.file_failed.emit(str(outcome.stat.path), outcome.error)
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = self.done / elapsed
+        eta = (self.total - self.done) / rate if rate > 0 else None
+        self.worker.progress.emit(
+            Progress(self.done, self.total, rate, self.audio_s / 3600 / elapsed, eta, self.current)
+        )
+        self.worker.wait_while_paused()
+
+
+class TagWorker(QObject):
+    """Runs one tagging request; lives in its own QThread (see :func:`start_tagging`)."""
+
+    planned = Signal(int, int)  # files to tag, files skipped as unchanged
+    current_file = Signal(str)
+    progress = Signal(object)  # Progress
+    file_failed = Signal(str, str)  # path, reason
+    finished = Signal(object)  # core.pipeline.RunSummary
+    failed = Signal(str)  # the run could not happen: a one-line reason
+
+    def __init__(self, request: TagRequest) -> None:
+        super().__init__()
+        self.request = request
+        self.stop = threading.Event()
+        self._resume = threading.Event()
+        self._resume.set()
+
+    def run(self) -> None:
+        request = self.request
+        try:
+            info = resolve(request.model)
+            backend = load_backend(info, request.backend, request.device)
+            with Store(request.db_path) as store:
+                options = TagOptions(segment_top_k=request.top_k, coverage=request.coverage)
+                summary = TagRun(backend, store, options, _SignalObserver(self), self.stop).run(request.folders)
+        except (ModelError, StoreError) as error:
+            self.failed.emit(str(error))
+            return
+        self.finished.emit(summary)
+
+    def pause(self) -> None:
+        self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    def cancel(self) -> None:
+        self.stop.set()
+        self._resume.set()
+
+    def wait_while_paused(self) -> None:
+        while not self._resume.wait(0.1):
+            if self.stop.is_set():
+                return
+
+
+def start_tagging(request: TagRequest, parent: QObject) -> tuple[QThread, TagWorker]:
+    """Start ``request`` in a new thread; the thread quits and both clean up when the run ends."""
+    thread = QThread(parent)
+    worker = TagWorker(request)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit)
+    worker.failed.connect(thread.quit)
+    thread.finished.connect(worker.deleteLater)
+    thread.start()
+    return thread, worker

@@ -1,0 +1,146 @@
+"""The desktop window, driven offscreen as a person would: add a folder, tag, filter, cancel."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+
+from desktop_app.main_window import MainWindow  # noqa: E402
+from tests.audio_factory import bad_corpus, chords, write  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path, tiny_model: Path) -> MainWindow:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("db_path", str(tmp_path / "gui.db"))
+    settings.setValue("model", str(tiny_model))
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def library(root: Path, count: int, seconds: float = 2.0) -> Path:
+    for i in range(count):
+        write(root / f"song{i:03d}.wav", chords(seconds, 16000, seed=i), 16000)
+    return root
+
+
+def tag(qtbot, win: MainWindow, timeout: int = 120_000):
+    """Press Tag and wait for the run to end; returns its summary (or the reason it failed)."""
+    with qtbot.waitSignal(win.run_ended, timeout=timeout) as ended:
+        win.library.tag_button.click()
+    return ended.args[0]
+
+
+def start_and_wait_for_progress(qtbot, win: MainWindow) -> None:
+    win.library.tag_button.click()
+    qtbot.waitUntil(lambda: win.library.bar.value() >= 1, timeout=60_000)
+
+
+def test_add_a_folder_tag_it_and_filter_the_results(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    folder = library(tmp_path / "music", 6)
+    bad_corpus(folder / "broken")
+    window.library.add_folder(str(folder))
+    summary = tag(qtbot, window)
+    assert (summary.tagged, summary.failed) == (6, 4)
+    assert window.library.errors.topLevelItemCount() == 4
+    assert "Done: 6 tagged, 4 failed" in window.library.status.text()
+
+    results = window.results
+    results.group_box.setCurrentText("All")
+    results.apply_filters()
+    assert results.model.rowCount() == 10
+    tagged_rows = [results.model.row(i) for i in range(10) if results.model.row(i).status == "tagged"]
+    assert len(tagged_rows) == 6 and all(len(row.labels) == 3 for row in tagged_rows)
+
+    results.status_box.setCurrentText("error")
+    results.apply_filters()
+    assert results.model.rowCount() == 4
+
+    results.status_box.setCurrentText("All")
+    results.search.setText("song00")
+    results.apply_filters()
+    assert [Path(results.model.row(i).path).name for i in range(results.model.rowCount())][:3] == [
+        "song000.wav", "song001.wav", "song002.wav"
+    ]  # fmt: skip
+
+    results.search.setText("")
+    top = tagged_rows[0].labels[0].label
+    results.label_box.setCurrentText(top)
+    results.apply_filters()
+    shown = [results.model.row(i) for i in range(results.model.rowCount())]
+    assert shown and all(top in {item.label for item in row.labels} for row in shown)
+
+    results.table.selectRow(0)
+    assert results.detail.title.text() == Path(shown[0].path).name
+    assert len(results.detail.bars.labels) == 8
+    assert results.detail.timeline.segments
+
+
+def test_cancel_keeps_committed_files_and_tag_resumes(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.library.add_folder(str(library(tmp_path / "music", 40, seconds=3.0)))
+    start_and_wait_for_progress(qtbot, window)
+    with qtbot.waitSignal(window.run_ended, timeout=60_000) as ended:
+        window.library.cancel_button.click()
+    first = ended.args[0]
+    assert first.interrupted and 1 <= first.tagged < 40
+    assert "Stopped" in window.library.status.text()
+    second = tag(qtbot, window)
+    assert second.skipped == first.tagged and second.tagged == 40 - first.tagged
+
+
+def test_the_event_loop_never_stalls_during_a_200_file_run(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.library.add_folder(str(library(tmp_path / "music", 200, seconds=1.5)))
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer(interval=10, timeout=beat)
+    heartbeat.start()
+    summary = tag(qtbot, window, timeout=300_000)
+    heartbeat.stop()
+    assert summary.tagged == 200
+    assert len(gaps) > 50
+    assert max(gaps) < 0.100, f"longest stall {max(gaps) * 1000:.0f} ms"
+    window.results.refresh_rows()
+    assert window.results.model.total == 200
+
+
+def test_closing_during_a_run_stops_it_and_keeps_what_was_committed(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.library.add_folder(str(library(tmp_path / "music", 40, seconds=3.0)))
+    start_and_wait_for_progress(qtbot, window)
+    window.close()
+    assert window.thread is None or window.thread.isFinished()
+    with sqlite3.connect(tmp_path / "gui.db") as conn:
+        kept = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+        statuses = [row[0] for row in conn.execute("SELECT status FROM runs")]
+    assert 1 <= kept < 40 and statuses == ["interrupted"]
+
+
+def test_problems_are_messages_in_the_window(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.library.add_folder(str(tmp_path / "vanished"))
+    window.library.tag_button.click()
+    assert "no longer exists" in window.library.status.text()
+    assert window.worker is None
+
+    window.library.add_folder(str(library(tmp_path / "music", 1)))
+    window.settings.model = str(tmp_path / "not-a-model")
+    reason = tag(qtbot, window)
+    assert isinstance(reason, str) and "no model" in reason
+    assert "Could not tag" in window.library.status.text()
+    assert window.library.tag_button.isEnabled()

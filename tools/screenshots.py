@@ -1,0 +1,88 @@
+"""Regenerate the README's screenshots: each page of the window, after tagging a real library.
+
+    python tools/screenshots.py [MUSIC_FOLDER]
+
+Runs offscreen with a private data dir and settings; tags MUSIC_FOLDER (default: the Debian
+music packages' recordings, as `make test` installs them) with musicnn-msd, then grabs each page
+into docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["EARMARK_HOME"] = tempfile.mkdtemp(prefix="earmark-shots-")
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desktop_app.main_window import MainWindow  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+DEFAULT_MUSIC = [Path("/usr/share/games/wesnoth/1.16/data/core/music"), Path("/usr/share/games/asc/music")]
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def demo_library() -> Path:
+    """A small library: a dozen real tracks linked into one folder, plus a broken file."""
+    folder = Path(os.environ["EARMARK_HOME"]) / "My Music"
+    folder.mkdir()
+    tracks = [t for root in DEFAULT_MUSIC if root.is_dir() for t in sorted(root.iterdir())][:12]
+    for track in tracks:
+        (folder / track.name).symlink_to(track)
+    (folder / "voice memo.m4a").write_bytes(b"not really audio")
+    return folder
+
+
+def main() -> None:
+    app = QApplication(sys.argv[:1])
+    app.setStyle("Fusion")
+    music = Path(sys.argv[1]) if len(sys.argv) > 1 else demo_library()
+    settings = QSettings(str(Path(os.environ["EARMARK_HOME"]) / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("db_path", str(Path(os.environ["EARMARK_HOME"]) / "earmark.db"))
+    window = MainWindow(settings)
+    window.resize(1360, 820)
+    window.show()
+    window.library.add_folder(str(music))
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    loop = QEventLoop()
+    window.run_ended.connect(loop.quit)
+    window.library.tag_button.click()
+    wait(4000)
+    window.grab().save(str(OUT / "library-running.png"))
+    loop.exec()
+    wait(200)
+    window.grab().save(str(OUT / "library.png"))
+
+    window.nav.setCurrentRow(1)
+    window.results.status_box.setCurrentText("All")
+    window.results.apply_filters()
+    window.results.table.selectRow(0)
+    wait(300)
+    window.grab().save(str(OUT / "results.png"))
+
+    window.nav.setCurrentRow(2)
+    window.models.table.selectRow(0)
+    wait(300)
+    window.grab().save(str(OUT / "models.png"))
+    window.nav.setCurrentRow(5)
+    wait(200)
+    window.grab().save(str(OUT / "settings.png"))
+    window.close()
+    print(f"screenshots in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
