@@ -74,7 +74,7 @@ def _probe_ffmpeg(path: Path, sndfile_reason: str) -> AudioInfo:
     streams = json.loads(result.stdout or "{}").get("streams") if result.returncode == 0 else None
     if not streams:
         detail = (result.stderr.strip().splitlines() or ["no audio stream found"])[-1]
-        raise DecodeError(f"not a readable audio file: {detail}")
+        raise DecodeError(f"not a readable audio file: {detail.replace(f'{path}: ', '')}")
     stream = streams[0]
     duration = json.loads(result.stdout).get("format", {}).get("duration")
     return AudioInfo(

@@ -413,6 +413,16 @@ class Store:
         )
         return [LabelScore(label, score) for label, score in rows]
 
+    def totals(self, model_name: str) -> tuple[int, int, float]:
+        """(files tagged, files failed, seconds of audio tagged) for one model, missing files left out."""
+        row = self.db.execute(
+            "SELECT SUM(a.status = 'tagged'), SUM(a.status = 'error'),"
+            " SUM(CASE WHEN a.status = 'tagged' THEN f.duration_s ELSE 0 END)"
+            " FROM analyses a JOIN files f ON f.id = a.file_id WHERE a.model_name = ? AND f.missing = 0",
+            [model_name],
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0), float(row[2] or 0.0)
+
     def model_names(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT DISTINCT model_name FROM analyses ORDER BY model_name")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -13,8 +13,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -43,9 +45,13 @@ class LibraryPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
+        self.headline = QLabel("<h2>Your library</h2>")
+        self.summary = QLabel("Add the folders that hold your music or recordings, then press Tag.")
+        self.summary.setWordWrap(True)
         self.folders = QListWidget()
         self.folders.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.folders.setToolTip("Drop folders here")
+        self.folders.setMaximumHeight(150)
         add = QPushButton("Add folder…")
         add.clicked.connect(self._choose_folder)
         self.remove = QPushButton("Remove")
@@ -89,23 +95,41 @@ class LibraryPage(QWidget):
         QVBoxLayout(errors_box).addWidget(self.errors)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(folders_box, 2)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.summary)
+        layout.addWidget(folders_box)
         layout.addWidget(progress_box)
-        layout.addWidget(errors_box, 2)
+        layout.addWidget(errors_box, 1)
         self.set_running(False)
 
     # --- folders -------------------------------------------------------------------------------
 
     def set_folders(self, folders: list[str]) -> None:
         self.folders.clear()
-        self.folders.addItems(folders)
+        for folder in folders:
+            self._add_item(folder)
+
+    def _add_item(self, folder: str) -> None:
+        item = QListWidgetItem(self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon), folder)
+        if not Path(folder).is_dir():
+            item.setToolTip("This folder is not there any more")
+            item.setForeground(QColor("#c0392b"))
+        self.folders.addItem(item)
+
+    def show_library(self, tagged: int, failed: int, hours: float, model: str) -> None:
+        """The headline numbers of what the store holds for the active model."""
+        if tagged or failed:
+            self.summary.setText(
+                f"<b>{tagged:,}</b> files tagged with <b>{model}</b> · {hours:.1f} h of audio"
+                + (f" · <span style='color:#c0392b'>{failed:,} could not be read</span>" if failed else "")
+            )
 
     def folder_list(self) -> list[str]:
         return [self.folders.item(i).text() for i in range(self.folders.count())]
 
     def add_folder(self, folder: str) -> None:
         if folder and folder not in self.folder_list():
-            self.folders.addItem(folder)
+            self._add_item(folder)
             self.folders_changed.emit(self.folder_list())
 
     def _choose_folder(self) -> None:
@@ -147,6 +171,7 @@ class LibraryPage(QWidget):
         self.set_running(True)
 
     def planned(self, total: int, skipped: int) -> None:
+        self.total = total
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(0)
         self.status.setText(f"{total} file(s) to tag; {skipped} unchanged since last time (not decoded again)")
@@ -179,8 +204,9 @@ class LibraryPage(QWidget):
                 f"Done: {summary.tagged} tagged, {summary.failed} failed, {summary.skipped} unchanged, "
                 f"{summary.missing} missing · {summary.elapsed_s:.1f} s"
             )
-        self.bar.setRange(0, 1)
-        self.bar.setValue(1)
+        total = max(getattr(self, "total", 0), 1)
+        self.bar.setRange(0, total)
+        self.bar.setValue(total if not summary.interrupted else summary.decoded)
 
     def run_failed(self, reason: str) -> None:
         self.set_running(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -29,6 +29,12 @@ from .settings_page import SettingsPage
 from .worker import TagRequest, TagWorker, start_tagging
 
 REFRESH_MS = 1500  # how often the results table re-reads during a run
+ICON = Path(__file__).parent / "resources" / "earmark.svg"
+NAV_STYLE = """
+QListWidget#nav { border: none; background: palette(base); font-size: 14px; padding-top: 8px; }
+QListWidget#nav::item { padding: 9px 10px; border-radius: 6px; margin: 1px 6px; }
+QListWidget#nav::item:selected { background: palette(highlight); color: palette(highlighted-text); }
+"""
 
 
 def _placeholder(title: str, text: str) -> QWidget:
@@ -47,6 +53,7 @@ class MainWindow(QMainWindow):
         self.qsettings = qsettings or QSettings("Earmark", "Earmark")
         self.settings = AppSettings.load(self.qsettings)
         self.setWindowTitle("Earmark")
+        self.setWindowIcon(QIcon(str(ICON)))
         self.resize(1280, 800)
         self.thread: QThread | None = None
         self.worker: TagWorker | None = None
@@ -66,8 +73,10 @@ class MainWindow(QMainWindow):
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setStyleSheet(NAV_STYLE)
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setFixedWidth(150)
+        self.nav.setFixedWidth(170)
         icons = (QStyle.StandardPixmap.SP_DirIcon, QStyle.StandardPixmap.SP_FileDialogDetailedView,
                  QStyle.StandardPixmap.SP_ComputerIcon, QStyle.StandardPixmap.SP_MediaVolume,
                  QStyle.StandardPixmap.SP_BrowserReload, QStyle.StandardPixmap.SP_FileDialogInfoView)  # fmt: skip
@@ -88,6 +97,7 @@ class MainWindow(QMainWindow):
 
         central = QWidget()
         layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 8, 0)
         layout.addWidget(self.nav)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -107,6 +117,13 @@ class MainWindow(QMainWindow):
         self.results.reload(self.settings.model)
         self._update_status()
 
+    def _update_library_summary(self) -> None:
+        if self.store is None:
+            return
+        model = self.results.model_box.currentText() or self.settings.model
+        tagged, failed, seconds = self.store.totals(model)
+        self.library.show_library(tagged, failed, seconds / 3600, model)
+
     # --- the store ----------------------------------------------------------------------------
 
     def _open_store(self) -> Store | None:
@@ -117,6 +134,7 @@ class MainWindow(QMainWindow):
             return None
 
     def _update_status(self) -> None:
+        self._update_library_summary()
         where = self.settings.db if self.store else "no database"
         self.status_label.setText(f"Model: {self.settings.model} · Database: {where} · Earmark {__version__}")
 
@@ -202,6 +220,7 @@ class MainWindow(QMainWindow):
         self._end_run()
         self.library.run_finished(summary)
         self.results.reload(self.settings.model)
+        self._update_library_summary()
         self.run_ended.emit(summary)
 
     def _run_failed(self, reason: str) -> None:
@@ -222,9 +241,13 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Closing during a run stops it cleanly: committed files stay, the next Tag resumes."""
         if self.worker is not None and self.thread is not None:
+            for signal in (self.worker.finished, self.worker.failed, self.worker.progress):
+                signal.disconnect()  # the window is going: nothing may update it any more
             self.worker.cancel()
             self.thread.quit()
             self.thread.wait(30000)
+            self.thread = self.worker = None
+            self._refresh_timer.stop()
         self.settings.save(self.qsettings)
         if self.store is not None:
             self.store.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -52,6 +52,12 @@ class ModelsPage(QWidget):
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Model", "Labels", "Groups", "Runs on", "Licence"])
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.itemSelectionChanged.connect(self._show_details)
+        self.details = QLabel("Select a model to see its labels.")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
@@ -68,7 +74,9 @@ class ModelsPage(QWidget):
         buttons.addWidget(self.int8)
         buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Models</h2>"))
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         self._thread: QThread | None = None
@@ -93,6 +101,23 @@ class ModelsPage(QWidget):
                 item.setToolTip(CHECKPOINTS[name].description if name in CHECKPOINTS else text)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+
+    def _show_details(self) -> None:
+        name = self._selected_name()
+        if not name:
+            return
+        try:
+            info = resolve(name)
+        except ModelError as error:
+            self.details.setText(str(error))
+            return
+        about = CHECKPOINTS[name].description if name in CHECKPOINTS else f"Model folder {info.path}"
+        groups = info.label_groups or {"labels": info.labels}
+        rows = "".join(f"<tr><td><b>{g}</b>&nbsp;</td><td>{', '.join(m)}</td></tr>" for g, m in groups.items())
+        self.details.setText(
+            f"<h3>{name}</h3><p>{about}.</p><table cellpadding='3'>{rows}</table>"
+            f"<p style='color:gray'>{info.path} · version {info.version} · {info.architecture}</p>"
+        )
 
     def _selected_name(self) -> str | None:
         row = self.table.currentRow()

@@ -118,15 +118,17 @@ class ResultsPage(QWidget):
     def _model_changed(self) -> None:
         model = self.model_box.currentText()
         labels, groups = self.store.model_labels(model) if model else ([], {})
+        same_model = model == getattr(self, "shown_model", None)
+        self.shown_model = model
         for box, items in ((self.group_box, [ALL, *groups]), (self.label_box, [ALL, *sorted(labels, key=str.lower)])):
             keep = box.currentText()
             box.blockSignals(True)
             box.clear()
             box.addItems(items)
-            if keep in items:
-                box.setCurrentText(keep)
+            if same_model and keep in items:
+                box.setCurrentText(keep)  # the user's choice, while the same model is shown
             elif box is self.group_box and "genre" in groups:
-                box.setCurrentText("genre")
+                box.setCurrentText("genre")  # like the CLI: genres first
             box.blockSignals(False)
         self.groups = groups
         self.apply_filters()
