@@ -7,13 +7,20 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.complete
 DIR ?= $(HOME)/Music
 # Debian packages: PortAudio (microphone), ffmpeg (m4a/aac/wma), espeak-ng + sox (test audio),
-# and two packages of real music recordings that the end-to-end tests tag.
-SYSTEM_PACKAGES := libportaudio2 ffmpeg espeak-ng sox asc-music
+# Qt's xcb libraries and Xvfb (the window, also on a machine without a screen), and two packages
+# of real music recordings that the end-to-end tests tag.
+SYSTEM_PACKAGES := libportaudio2 ffmpeg espeak-ng sox asc-music \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 \
+	libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 \
+	xvfb xauth
 TEST_PACKAGES := wesnoth-1.16-music
 
-.PHONY: run tag test test-fast bench lint venv system system-test clean
+.PHONY: run tag test test-fast bench screenshots lint venv system system-test clean
 
-run: tag
+# The desktop app; on a machine without a screen it runs on a virtual one (Xvfb).
+run: $(STAMP) system
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(VENV)/bin/earmark-desktop; \
+	else echo "No screen here: running the window on a virtual X display (Xvfb)"; xvfb-run -a -s "-screen 0 1400x900x24" $(VENV)/bin/earmark-desktop; fi
 
 tag: $(STAMP) system
 	$(VENV)/bin/earmark tag "$(DIR)"
@@ -26,6 +33,9 @@ test-fast: $(STAMP)
 
 bench: $(STAMP) system system-test
 	$(PY) bench/throughput.py
+
+screenshots: $(STAMP) system system-test
+	$(PY) tools/screenshots.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check core desktop_app tests bench tools

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -144,3 +147,18 @@ def test_problems_are_messages_in_the_window(qtbot, window: MainWindow, tmp_path
     assert isinstance(reason, str) and "no model" in reason
     assert "Could not tag" in window.library.status.text()
     assert window.library.tag_button.isEnabled()
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is installed by `make test`")
+def test_the_app_starts_on_a_virtual_screen_and_quits(tmp_path: Path) -> None:
+    """What `make run` does on a machine without a screen: a real xcb window under Xvfb."""
+    env = {**os.environ, "EARMARK_HOME": str(tmp_path), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run(
+        ["xvfb-run", "-a", sys.executable, "-m", "desktop_app", "--quit-after", "3000"],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "could not be initialized" not in result.stderr
+    version = subprocess.run([sys.executable, "-m", "desktop_app", "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("earmark-desktop ")
