@@ -116,6 +116,8 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(1 if self.store and self.store.model_names() else 0)
         self.results.reload(self.settings.model)
         self._update_status()
+        if self.store is None:
+            self.library.status.setText(f"{self.store_error} — choose another database in Settings.")
 
     def _update_library_summary(self) -> None:
         if self.store is None:
@@ -127,10 +129,13 @@ class MainWindow(QMainWindow):
     # --- the store ----------------------------------------------------------------------------
 
     def _open_store(self) -> Store | None:
+        """The window's own read connection; None (and ``store_error`` says why) when unusable."""
+        self.store_error = ""
         try:
             return Store(self.settings.db)
         except StoreError as error:
-            self.statusBar().showMessage(str(error))
+            self.store_error = str(error)
+            self.statusBar().showMessage(self.store_error)
             return None
 
     def _update_status(self) -> None:
@@ -166,8 +171,7 @@ class MainWindow(QMainWindow):
             if self.store is not None:
                 self.store.close()
             self.store = self._open_store()
-            if self.store is not None:
-                self.results.set_store(self.store)
+            self.results.set_store(self.store)
         self._update_status()
 
     # --- a run ----------------------------------------------------------------------------------

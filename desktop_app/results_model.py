@@ -32,7 +32,7 @@ def format_duration(seconds: float | None) -> str:
 
 
 class ResultsModel(QAbstractTableModel):
-    def __init__(self, store: Store, query: ResultQuery | None = None) -> None:
+    def __init__(self, store: Store | None, query: ResultQuery | None = None) -> None:
         super().__init__()
         self.store = store
         self.query = query or ResultQuery(model="")
@@ -48,7 +48,7 @@ class ResultsModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Re-read from the first page (after a filter change, or when a run committed files)."""
         self.beginResetModel()
-        self.total = self.store.count(self.query) if self.query.model else 0
+        self.total = self.store.count(self.query) if self.query.model and self.store is not None else 0
         self.rows = self.store.page(self.query, 0, PAGE) if self.total else []
         self.endResetModel()
 
@@ -67,7 +67,7 @@ class ResultsModel(QAbstractTableModel):
         return not parent.isValid() and len(self.rows) < self.total
 
     def fetchMore(self, parent: Index) -> None:  # noqa: N802
-        more = self.store.page(self.query, len(self.rows), PAGE)
+        more = self.store.page(self.query, len(self.rows), PAGE) if self.store is not None else []
         if more:
             self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
             self.rows.extend(more)

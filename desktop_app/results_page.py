@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,7 +34,7 @@ ALL = "All"
 
 
 class ResultsPage(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.genre_threshold = 0.15
@@ -78,6 +79,8 @@ class ResultsPage(QWidget):
         filters.addWidget(self.search, 1)
 
         self.detail = DetailPane()
+        play = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table, activated=self.detail.player.toggle)
+        play.setContext(Qt.ShortcutContext.WidgetShortcut)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -105,7 +108,7 @@ class ResultsPage(QWidget):
 
     def reload(self, preferred_model: str | None = None) -> None:
         """Re-read the models present in the store, then the rows (after a run, or on start)."""
-        names = self.store.model_names()
+        names = self.store.model_names() if self.store is not None else []
         current = self.model_box.currentText() or preferred_model
         self.model_box.blockSignals(True)
         self.model_box.clear()
@@ -117,7 +120,7 @@ class ResultsPage(QWidget):
 
     def _model_changed(self) -> None:
         model = self.model_box.currentText()
-        labels, groups = self.store.model_labels(model) if model else ([], {})
+        labels, groups = self.store.model_labels(model) if model and self.store is not None else ([], {})
         same_model = model == getattr(self, "shown_model", None)
         self.shown_model = model
         for box, items in ((self.group_box, [ALL, *groups]), (self.label_box, [ALL, *sorted(labels, key=str.lower)])):
@@ -149,7 +152,10 @@ class ResultsPage(QWidget):
 
     def apply_filters(self) -> None:
         self.model.set_query(self.current_query())
-        self.count.setText(f"{self.model.total:,} file(s)")
+        if self.store is None:
+            self.count.setText("No database open: choose one in Settings.")
+        else:
+            self.count.setText(f"{self.model.total:,} file(s)")
 
     def refresh_rows(self) -> None:
         """New rows were committed: re-read what is shown, keeping the filters."""
@@ -212,7 +218,7 @@ class ResultsPage(QWidget):
         message = f"Wrote genres into {len(changes) - len(problems)} file(s)."
         QMessageBox.information(self, "Write genres", message + ("\n" + "\n".join(problems) if problems else ""))
 
-    def set_store(self, store: Store) -> None:
+    def set_store(self, store: Store | None) -> None:
         self.store = store
         self.model.store = store
         try:

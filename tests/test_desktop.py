@@ -14,7 +14,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer  # noqa: E402
 
 from desktop_app.main_window import MainWindow  # noqa: E402
 from tests.audio_factory import bad_corpus, chords, write  # noqa: E402
@@ -162,3 +162,60 @@ def test_the_app_starts_on_a_virtual_screen_and_quits(tmp_path: Path) -> None:
     assert "could not be initialized" not in result.stderr
     version = subprocess.run([sys.executable, "-m", "desktop_app", "--version"], capture_output=True, text=True)
     assert version.stdout.startswith("earmark-desktop ")
+
+
+def test_an_unusable_database_is_a_message_and_the_window_still_works(qtbot, tmp_path: Path, tiny_model: Path) -> None:
+    garbage = tmp_path / "not-a.db"
+    garbage.write_bytes(b"definitely not sqlite" * 200)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("db_path", str(garbage))
+    settings.setValue("model", str(tiny_model))
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    assert win.store is None
+    assert "cannot open database" in win.library.status.text() and "Settings" in win.library.status.text()
+    win.library.add_folder(str(library(tmp_path / "music", 2)))
+    reason = tag(qtbot, win)
+    assert isinstance(reason, str) and "cannot open database" in reason
+    # pointing Settings at a good database brings everything back
+    win.settings_page.db.setText(str(tmp_path / "good.db"))
+    win.settings_page.db.editingFinished.emit()
+    assert win.store is not None
+    assert tag(qtbot, win).tagged == 2
+    assert win.results.model.total == 2
+
+
+def test_the_results_table_reads_100000_files_lazily(qtbot, tmp_path: Path) -> None:
+    from core.records import ResultQuery
+    from core.store import Store
+    from desktop_app.results_model import PAGE, ResultsModel
+
+    def ranked(i: int) -> list[tuple[int, int, str, float]]:
+        scores = sorted([("a", (i % 1000) / 1000), ("b", 0.5)], key=lambda item: -item[1])
+        return [(i, rank, label, score) for rank, (label, score) in enumerate(scores, 1)]
+
+    with Store(tmp_path / "big.db") as store:
+        store.register_model("m", "v", tmp_path, ["a", "b"], {}, None)
+        conn = store.db.conn
+        ids = range(1, 100_001)
+        with conn:
+            conn.executemany(
+                "INSERT INTO files (id, path, duration_s) VALUES (?, ?, ?)",
+                ((i, f"/music/{i:06d}.mp3", 30.0 + i % 7) for i in ids),
+            )
+            conn.executemany(
+                "INSERT INTO analyses (id, file_id, model_id, model_name, status, analysed_at)"
+                " VALUES (?, ?, 1, 'm', 'tagged', 0)",
+                ((i, i) for i in ids),
+            )
+            conn.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", (row for i in ids for row in ranked(i)))
+        model = ResultsModel(store, ResultQuery(model="m"))
+        model.refresh()
+        assert model.total == 100_000 and model.rowCount() == PAGE  # one page read, not 100,000 rows
+        assert model.canFetchMore(QModelIndex())
+        model.fetchMore(QModelIndex())
+        assert model.rowCount() == 2 * PAGE
+        model.sort(2, Qt.SortOrder.DescendingOrder)  # by best score, in SQL
+        assert model.rowCount() == PAGE and model.row(0).labels[0].score == pytest.approx(0.999)
+        model.set_query(ResultQuery(model="m", text="099999"))
+        assert model.total == 1 and model.row(0).path == "/music/099999.mp3"
