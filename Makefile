@@ -15,7 +15,7 @@ SYSTEM_PACKAGES := libportaudio2 ffmpeg espeak-ng sox asc-music \
 	xvfb xauth
 TEST_PACKAGES := wesnoth-1.16-music
 
-.PHONY: run tag test test-fast bench screenshots lint venv system system-test clean
+.PHONY: run tag test test-fast bench bundle screenshots lint venv system system-test clean
 
 # The desktop app; on a machine without a screen it runs on a virtual one (Xvfb).
 run: $(STAMP) system
@@ -33,6 +33,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP) system system-test
 	$(PY) bench/throughput.py
+
+# A one-folder desktop bundle (PyInstaller) in dist/earmark/, smoke-run after the build.
+bundle: $(STAMP) system
+	sh packaging/build-bundle.sh
 
 screenshots: $(STAMP) system system-test
 	$(PY) tools/screenshots.py
@@ -60,4 +64,4 @@ system-test:
 	@sh packaging/system-packages.sh $(TEST_PACKAGES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -12,7 +12,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="earmark-desktop", description="Earmark's desktop app")
     parser.add_argument("--version", action="version", version=f"earmark-desktop {__version__}")
     parser.add_argument("--quit-after", type=int, default=0, metavar="MS", help="close after MS ms (smoke tests)")
+    parser.add_argument(
+        "--check", action="store_true", help="check the installation: tag a generated clip with the default model"
+    )
     args, qt_args = parser.parse_known_args(argv)
+    if args.check:
+        return check_installation()
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -27,3 +32,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.quit_after:
         QTimer.singleShot(args.quit_after, window.close)
     return app.exec()
+
+
+def check_installation() -> int:
+    """Convert/load the default model and tag a generated clip, offline; print what it found."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import soundfile as sf
+
+    from core.models.registry import DEFAULT_MODEL, ModelError, resolve
+    from core.models.runtime import load_backend
+    from core.pipeline import TagRun
+    from core.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = np.arange(16000 * 5) / 16000
+        sf.write(str(Path(tmp) / "check.wav"), (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
+        try:
+            backend = load_backend(resolve(DEFAULT_MODEL))
+        except ModelError as error:
+            print(f"earmark-desktop: {error}", file=sys.stderr)
+            return 1
+        with Store(Path(tmp) / "check.db") as store:
+            summary = TagRun(backend, store).run([Path(tmp) / "check.wav"])
+            labels = store.results(DEFAULT_MODEL, top_k=3)[0].labels if summary.tagged else []
+    print(f"{DEFAULT_MODEL} on {backend.describe()}: " + ", ".join(f"{i.label} {i.score:.2f}" for i in labels))
+    return 0 if summary.tagged == 1 else 1

@@ -11,5 +11,7 @@ cp packaging/earmark.desktop dist/earmark/share/applications/
 cp desktop_app/resources/earmark.svg dist/earmark/share/icons/hicolor/scalable/apps/earmark.svg
 echo "bundle: $(du -sh dist/earmark | cut -f1) in dist/earmark"
 dist/earmark/earmark-desktop --version
-EARMARK_HOME="$(mktemp -d)" QT_QPA_PLATFORM=offscreen dist/earmark/earmark-desktop --quit-after 3000
+home="$(mktemp -d)"
+EARMARK_HOME="$home" dist/earmark/earmark-desktop --check
+EARMARK_HOME="$home" QT_QPA_PLATFORM=offscreen dist/earmark/earmark-desktop --quit-after 3000
 echo "bundle smoke run: ok"
