@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=int, default=None, help="model windows per forward pass (default: per backend)"
     )
     tag.add_argument("--workers", type=int, default=1, help="decoding threads")
+    tag.add_argument("--threads", type=int, default=None, help="CPU threads for the model (default: all cores)")
     tag.add_argument(
         "--coverage",
         choices=["full", "excerpts"],
@@ -132,7 +133,7 @@ def _tag(args: argparse.Namespace) -> int:
     info = _load_model(args.model)
     try:
         shown = info.group(args.group or ("genre" if "genre" in info.label_groups else None))
-        backend = load_backend(info, args.backend, args.device)
+        backend = load_backend(info, args.backend, args.device, args.threads)
     except ModelError as error:
         raise CliError(str(error)) from error
     store = _open_store(args.db)

@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Skipped, no longer there: {', '.join(gone)}", 10000)
         request = TagRequest(
             present, self.settings.db, self.settings.model, self.settings.backend, self.settings.device,
-            self.settings.coverage, self.settings.top_k,
+            self.settings.coverage, self.settings.top_k, self.settings.threads,
         )  # fmt: skip
         self.library.run_started()
         self.thread, self.worker = start_tagging(request, self)

@@ -18,6 +18,7 @@ class AppSettings:
     backend: str = "auto"
     device: str = "auto"
     coverage: str = "full"
+    threads: int = 0  # CPU threads for the model; 0: all cores
     top_k: int = 5
     genre_threshold: float = 0.15  # the score a label needs to be written as a genre tag
     folders: list[str] = field(default_factory=list)

@@ -39,6 +39,10 @@ class SettingsPage(QWidget):
         self.coverage = QComboBox()
         self.coverage.addItems(["full", "excerpts"])
         self.coverage.setCurrentText(settings.coverage)
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("all cores")
+        self.threads.setValue(settings.threads)
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 50)
         self.top_k.setValue(settings.top_k)
@@ -52,12 +56,14 @@ class SettingsPage(QWidget):
         form.addRow("Device", self.device)
         form.addRow("Runtime", self.backend)
         form.addRow("Coverage of long files", self.coverage)
+        form.addRow("CPU threads for the model", self.threads)
         form.addRow("Labels kept per segment", self.top_k)
         form.addRow("Score needed to write a genre tag", self.threshold)
         self.db.editingFinished.connect(self._store)
         for box in (self.device, self.backend, self.coverage):
             box.currentTextChanged.connect(self._store)
         self.top_k.valueChanged.connect(self._store)
+        self.threads.valueChanged.connect(self._store)
         self.threshold.valueChanged.connect(self._store)
 
     def _choose_db(self) -> None:
@@ -73,5 +79,6 @@ class SettingsPage(QWidget):
         s.backend = self.backend.currentText()
         s.coverage = self.coverage.currentText()
         s.top_k = self.top_k.value()
+        s.threads = self.threads.value()
         s.genre_threshold = self.threshold.value()
         self.changed.emit()

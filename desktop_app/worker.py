@@ -32,6 +32,7 @@ class TagRequest:
     device: str = "auto"
     coverage: str = "full"
     top_k: int = 5
+    threads: int = 0  # 0: all cores
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class TagWorker(QObject):
         request = self.request
         try:
             info = resolve(request.model)
-            backend = load_backend(info, request.backend, request.device)
+            backend = load_backend(info, request.backend, request.device, request.threads or None)
             with Store(request.db_path) as store:
                 options = TagOptions(segment_top_k=request.top_k, coverage=request.coverage)
                 summary = TagRun(backend, store, options, _SignalObserver(self), self.stop).run(request.folders)

@@ -248,3 +248,17 @@ def test_write_genres_previews_then_writes_the_selected_files(qtbot, window: Mai
     for i in range(3):
         genres = read_tags(folder / f"song{i}.flac")["genre"]
         assert len(genres) == 3 and set(genres) <= {"rock", "pop", "jazz", "classical", "electronic"}
+
+
+def test_settings_and_folders_persist_across_launches(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.library.add_folder(str(tmp_path))
+    window.settings_page.threshold.setValue(0.4)
+    window.settings_page.backend.setCurrentText("torch")
+    window.settings_page.threads.setValue(1)
+    window.close()
+    again = MainWindow(window.qsettings)
+    qtbot.addWidget(again)
+    assert again.settings.genre_threshold == pytest.approx(0.4)
+    assert (again.settings.backend, again.settings.threads) == ("torch", 1)
+    assert again.library.folder_list() == [str(tmp_path)]
+    assert again.results.genre_threshold == pytest.approx(0.4)

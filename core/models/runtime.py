@@ -33,10 +33,13 @@ def choose(info: ModelInfo, backend: str = "auto", device: str = "auto") -> str:
     return "onnx"
 
 
-def load_backend(info: ModelInfo, backend: str = "auto", device: str = "auto") -> Backend:
+def load_backend(info: ModelInfo, backend: str = "auto", device: str = "auto", threads: int | None = None) -> Backend:
+    """Load ``info`` on the chosen runtime; ``threads`` caps the CPU threads of its math (None: all cores)."""
     runtime = choose(info, backend, device)
     if runtime == "torch":
+        if threads:
+            torch.set_num_threads(threads)
         return TorchBackend(info, device)
     if runtime == "onnx-cuda":
-        return OnnxBackend(info, device="cuda")
-    return OnnxBackend(info, int8=runtime == "onnx-int8", device=device)
+        return OnnxBackend(info, device="cuda", threads=threads)
+    return OnnxBackend(info, int8=runtime == "onnx-int8", device=device, threads=threads)
