@@ -9,6 +9,7 @@ reads them with :mod:`core.tf_checkpoint`, maps each TF variable onto
 from __future__ import annotations
 
 import importlib.resources
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +112,7 @@ def packaged_checkpoint_dir(folder: str) -> Path:
             "the musicnn package (which carries the pretrained weights) is not installed; "
             "run `pip install --no-deps musicnn==0.1.0`"
         ) from error
-    path = Path(str(root)) / folder
+    path = Path(os.fspath(root.joinpath(folder)))  # a real folder, also when frozen (namespace path)
     if not (path / ".index").is_file():
         raise MusicnnUnavailableError(f"the musicnn package has no checkpoint {folder} at {path}")
     return path
