@@ -45,6 +45,7 @@ class LibraryPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
+        self.total = 0  # files the current run will read
         self.headline = QLabel("<h2>Your library</h2>")
         self.summary = QLabel("Add the folders that hold your music or recordings, then press Tag.")
         self.summary.setWordWrap(True)
@@ -204,7 +205,7 @@ class LibraryPage(QWidget):
                 f"Done: {summary.tagged} tagged, {summary.failed} failed, {summary.skipped} unchanged, "
                 f"{summary.missing} missing · {summary.elapsed_s:.1f} s"
             )
-        total = max(getattr(self, "total", 0), 1)
+        total = max(self.total, 1)
         self.bar.setRange(0, total)
         self.bar.setValue(total if not summary.interrupted else summary.decoded)
 

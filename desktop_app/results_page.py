@@ -38,6 +38,8 @@ class ResultsPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.genre_threshold = 0.15
+        self.groups: dict[str, list[str]] = {}
+        self.shown_model: str | None = None
         self.model = ResultsModel(store)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -121,7 +123,7 @@ class ResultsPage(QWidget):
     def _model_changed(self) -> None:
         model = self.model_box.currentText()
         labels, groups = self.store.model_labels(model) if model and self.store is not None else ([], {})
-        same_model = model == getattr(self, "shown_model", None)
+        same_model = model == self.shown_model
         self.shown_model = model
         for box, items in ((self.group_box, [ALL, *groups]), (self.label_box, [ALL, *sorted(labels, key=str.lower)])):
             keep = box.currentText()
@@ -144,7 +146,7 @@ class ResultsPage(QWidget):
             self.model.query,
             model=self.model_box.currentText(),
             text=self.search.text().strip(),
-            group_labels=tuple(self.groups[group]) if group in getattr(self, "groups", {}) else None,
+            group_labels=tuple(self.groups[group]) if group in self.groups else None,
             label=None if label in ("", ALL) else label,
             status=None if status == ALL else status,
             min_score=self.min_score.value(),
