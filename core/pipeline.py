@@ -88,6 +88,20 @@ class RunObserver:
         """A file's result was committed (called from the thread running the model)."""
 
 
+def warm_up() -> None:
+    """Pay the DSP stack's one-time costs (lazy imports, compiled kernels) on the calling thread.
+
+    The first STFT in a process imports half of librosa and its compiled helpers, holding the GIL
+    for a few hundred ms. A GUI calls this before its event loop runs, so that the first tagging
+    run in a worker thread cannot freeze the window.
+    """
+    import librosa
+    import soxr
+
+    librosa.stft(np.zeros(2048, dtype=np.float32), n_fft=512, hop_length=256)
+    soxr.resample(np.zeros(4410, dtype=np.float32), 44100, 16000)
+
+
 def file_stat(path: Path) -> FileStat:
     """(size, mtime) of a file; -1 for both when it cannot be stat'ed (a dangling link)."""
     try:

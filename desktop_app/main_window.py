@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import __version__
-from core.pipeline import RunSummary
+from core.pipeline import RunSummary, warm_up
 from core.store import Store, StoreError
 
 from .library_page import LibraryPage
@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         super().__init__()
+        warm_up()  # before the event loop runs: the first run's DSP imports would otherwise stall it
         self.qsettings = qsettings or QSettings("Earmark", "Earmark")
         self.settings = AppSettings.load(self.qsettings)
         self.setWindowTitle("Earmark")

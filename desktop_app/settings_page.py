@@ -8,10 +8,13 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -51,7 +54,15 @@ class SettingsPage(QWidget):
         self.threshold.setSingleStep(0.05)
         self.threshold.setValue(settings.genre_threshold)
 
-        form = QFormLayout(self)
+        box = QGroupBox("Tagging")
+        box.setMaximumWidth(720)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Settings</h2>"))
+        layout.addWidget(QLabel("Changes apply to the next run and are kept for the next launch."))
+        layout.addWidget(box)
+        layout.addStretch(1)
         form.addRow("Database", db_row)
         form.addRow("Device", self.device)
         form.addRow("Runtime", self.backend)

@@ -118,6 +118,7 @@ def test_the_event_loop_never_stalls_during_a_200_file_run(qtbot, window: MainWi
     summary = tag(qtbot, window, timeout=300_000)
     heartbeat.stop()
     assert summary.tagged == 200
+    print(f"longest event-loop stall during the run: {max(gaps) * 1000:.1f} ms over {len(gaps)} beats")
     assert len(gaps) > 50
     assert max(gaps) < 0.100, f"longest stall {max(gaps) * 1000:.0f} ms"
     window.results.refresh_rows()

@@ -148,6 +148,7 @@ def test_five_hour_recording_streams_in_bounded_memory(tmp_path: Path, tiny_mode
     write_beeps(tmp_path / "long" / "five-hours.flac", 300)
     short_peak = peak_rss_tagging(tmp_path / "short", tiny_model, tmp_path / "short.db")
     long_peak = peak_rss_tagging(tmp_path / "long", tiny_model, tmp_path / "long.db")
+    print(f"peak RSS: {short_peak:.0f} MiB for 5 minutes, {long_peak:.0f} MiB for 5 hours")
     # decoded whole, the 5 hours would add 1.1 GiB (16 kHz float32); streamed, the peak barely moves
     assert long_peak - short_peak < 250, f"peak RSS {short_peak:.0f} MiB for 5 min, {long_peak:.0f} MiB for 5 h"
     with sqlite3.connect(tmp_path / "long.db") as conn:
