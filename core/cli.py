@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .audio import DecodeError
 from .paths import default_db_path, models_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -73,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--status", choices=["tagged", "error", "missing"], default=None)
     results.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    listen = commands.add_parser("listen", help="spot wake words live on a microphone, or in recordings")
+    listen.add_argument("files", nargs="*", type=Path, metavar="FILE", help="recordings (default: the microphone)")
+    listen.add_argument("--wake", default=None, help="comma-separated wake words (default: all built in)")
+    listen.add_argument("--device", type=int, default=None, help="input device number (see `earmark devices`)")
+    listen.add_argument("--threshold", type=float, default=None, help="score needed (default: each model's own)")
+    listen.add_argument("--patience", type=int, default=1, help="consecutive 80 ms frames above the threshold")
+    listen.add_argument("--refractory", type=float, default=2.0, help="seconds before a word can fire again")
+    _add_db(listen)
+    listen.add_argument("--no-store", action="store_true", help="print detections without storing them")
+
+    commands.add_parser("devices", help="list audio input devices")
+
     models = commands.add_parser("models", help="list installed models or show one")
     model_commands = models.add_subparsers(dest="models_command", required=True)
     model_commands.add_parser("list", help="installed and built-in models")
@@ -92,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             return _tag(args)
         if args.command == "results":
             return _results(args)
+        if args.command == "listen":
+            return _listen(args)
+        if args.command == "devices":
+            return _devices()
         return _models(args)
     except CliError as error:
         print(f"earmark: {error}", file=sys.stderr)
@@ -221,6 +238,64 @@ def _results(args: argparse.Namespace) -> int:
             detail = shown_labels if row.status == "tagged" else f"{row.status.upper()}: {row.error or ''}"
             print(f"{row.path}\t{detail}")
         print(f"{len(rows)} file(s), model {model}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from .listen.detector import Spotter, TriggerPolicy
+    from .listen.micro import MicroWakeWordDetector, WakeWordError
+    from .listen.sources import AudioSourceError, file_frames, input_devices, microphone_frames
+
+    words = [w.strip() for w in args.wake.split(",")] if args.wake else None
+    try:
+        detector = MicroWakeWordDetector(words)
+    except WakeWordError as error:
+        raise CliError(str(error)) from error
+    thresholds = dict.fromkeys(detector.words, args.threshold) if args.threshold is not None else {}
+    spotter = Spotter(detector, TriggerPolicy(thresholds, max(1, args.patience), args.refractory))
+    store = None if args.no_store else _open_store(args.db)
+    missing = [str(p) for p in args.files if not p.exists()]
+    if missing:
+        raise CliError(f"no such file: {', '.join(missing)}")
+    sources = [(str(p.resolve()), lambda p=p: file_frames(p)) for p in args.files] or [
+        (f"microphone:{'default' if args.device is None else args.device}", lambda: microphone_frames(args.device))
+    ]
+    if not args.files:
+        try:
+            if not input_devices():
+                raise CliError("no audio input device found (is a microphone connected?)")
+        except AudioSourceError as error:
+            raise CliError(str(error)) from error
+        print(f"earmark: listening for {', '.join(detector.words)} (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        for source, frames in sources:
+            spotter.reset()
+            try:
+                for detection in spotter.run(frames()):
+                    print(f"{source}\t{detection.time_s:8.2f} s\t{detection.word}\t{detection.score:.2f}", flush=True)
+                    if store is not None:
+                        store.save_detection(source, detection.word, detection.score, detection.time_s, detection.model)
+            except AudioSourceError as error:
+                raise CliError(str(error)) from error
+            except DecodeError as error:
+                print(f"earmark: {source}: {error}", file=sys.stderr)
+    finally:
+        if store is not None:
+            store.close()
+    return EXIT_OK
+
+
+def _devices() -> int:
+    from .listen.sources import AudioSourceError, input_devices
+
+    try:
+        devices = input_devices()
+    except AudioSourceError as error:
+        raise CliError(str(error)) from error
+    if not devices:
+        raise CliError("no audio input device found (is a microphone connected?)")
+    for device in devices:
+        print(f"{device.index:3d}  {device.name}  ({device.channels} ch, {device.default_rate:.0f} Hz)")
     return EXIT_OK
 
 

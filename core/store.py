@@ -97,6 +97,19 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE analyses ADD COLUMN coverage TEXT NOT NULL DEFAULT 'full'
     """,
+    # 4: wake-word and keyword detections, live or in recordings
+    """
+    CREATE TABLE detections (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        time_s REAL NOT NULL,
+        word TEXT NOT NULL,
+        score REAL NOT NULL,
+        model TEXT NOT NULL,
+        detected_at REAL NOT NULL
+    );
+    CREATE INDEX detections_by_word ON detections (word, source)
+    """,
 ]
 
 
@@ -281,6 +294,23 @@ class Store:
         with self.db.atomic():
             self.db.conn.executemany("UPDATE files SET missing = 1 WHERE path = ?", [(p,) for p in missing])
         return len(missing)
+
+    # --- detections ------------------------------------------------------------------------------
+
+    def save_detection(self, source: str, word: str, score: float, time_s: float, model: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO detections (source, time_s, word, score, model, detected_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [source, time_s, word, score, model, time.time()],
+            )
+
+    def detections(self, word: str | None = None) -> list[tuple[str, float, str, float, str]]:
+        """(source, time_s, word, score, model), by source and time; ``word`` filters."""
+        return self.db.execute(
+            "SELECT source, time_s, word, score, model FROM detections WHERE (? IS NULL OR word = ?)"
+            " ORDER BY source, time_s",
+            [word, word],
+        ).fetchall()
 
     # --- queries --------------------------------------------------------------------------------
 

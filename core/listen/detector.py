@@ -1,0 +1,81 @@
+"""The streaming detector contract, and the trigger logic shared by every detector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+FRAME_SAMPLES = 1280  # 80 ms, as openWakeWord: small enough for latency, large enough to batch work
+
+
+class Detector(Protocol):
+    """Frames of 16 kHz mono int16 audio in, one score per word out."""
+
+    name: str  # the model family, stored with each detection
+    words: list[str]
+    default_thresholds: dict[str, float]
+
+    def predict(self, frame: np.ndarray) -> dict[str, float]: ...
+
+    def reset(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Detection:
+    word: str
+    score: float
+    time_s: float  # end of the frame that fired, from the start of the stream
+    model: str
+
+
+@dataclass
+class TriggerPolicy:
+    """When scores become detections.
+
+    ``thresholds`` per word (missing words use the detector's own cut-off); ``patience``
+    consecutive frames at or above it; then ``refractory_s`` seconds of silence for that word.
+    """
+
+    thresholds: dict[str, float] = field(default_factory=dict)
+    patience: int = 1
+    refractory_s: float = 2.0
+
+
+class Spotter:
+    """A detector plus its trigger policy: feed frames, get detections."""
+
+    def __init__(self, detector: Detector, policy: TriggerPolicy | None = None) -> None:
+        self.detector = detector
+        self.policy = policy or TriggerPolicy()
+        self.thresholds = {w: self.policy.thresholds.get(w, detector.default_thresholds[w]) for w in detector.words}
+        self.samples = 0
+        self._streak = dict.fromkeys(detector.words, 0)
+        self._quiet_until = dict.fromkeys(detector.words, -1.0)
+        self.last_scores: dict[str, float] = dict.fromkeys(detector.words, 0.0)
+
+    def feed(self, frame: np.ndarray) -> list[Detection]:
+        self.samples += len(frame)
+        now = self.samples / SAMPLE_RATE
+        self.last_scores = self.detector.predict(frame)
+        found = []
+        for word, score in self.last_scores.items():
+            self._streak[word] = self._streak[word] + 1 if score >= self.thresholds[word] else 0
+            if self._streak[word] >= self.policy.patience and now >= self._quiet_until[word]:
+                found.append(Detection(word, float(score), now, self.detector.name))
+                self._quiet_until[word] = now + self.policy.refractory_s
+                self._streak[word] = 0
+        return found
+
+    def run(self, frames: Iterable[np.ndarray]) -> Iterator[Detection]:
+        for frame in frames:
+            yield from self.feed(frame)
+
+    def reset(self) -> None:
+        self.detector.reset()
+        self.samples = 0
+        self._streak = dict.fromkeys(self.detector.words, 0)
+        self._quiet_until = dict.fromkeys(self.detector.words, -1.0)
