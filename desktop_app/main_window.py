@@ -22,6 +22,7 @@ from core.pipeline import RunSummary, warm_up
 from core.store import Store, StoreError
 
 from .library_page import LibraryPage
+from .listen_page import ListenPage
 from .models_page import ModelsPage
 from .results_page import ResultsPage
 from .settings import AppSettings
@@ -67,7 +68,7 @@ class MainWindow(QMainWindow):
         self.models = ModelsPage()
         self.models.active = self.settings.model
         self.settings_page = SettingsPage(self.settings)
-        listen = _placeholder("Listen", "Wake words and keywords on a live microphone arrive with their own release.")
+        self.listen = ListenPage(self.settings.db)
         train = _placeholder(
             "Train", "The fine-tune wizard (teach Earmark your own labels) arrives with its own release."
         )
@@ -85,7 +86,7 @@ class MainWindow(QMainWindow):
             zip(
                 self.PAGES,
                 icons,
-                (self.library, self.results, self.models, listen, train, self.settings_page),
+                (self.library, self.results, self.models, self.listen, train, self.settings_page),
                 strict=True,
             ),
             start=1,
@@ -173,6 +174,7 @@ class MainWindow(QMainWindow):
                 self.store.close()
             self.store = self._open_store()
             self.results.set_store(self.store)
+            self.listen.db = self.settings.db
         self._update_status()
 
     # --- a run ----------------------------------------------------------------------------------
@@ -245,6 +247,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Closing during a run stops it cleanly: committed files stay, the next Tag resumes."""
+        self.listen.shutdown()
         if self.worker is not None and self.thread is not None:
             for signal in (self.worker.finished, self.worker.failed, self.worker.progress):
                 signal.disconnect()  # the window is going: nothing may update it any more

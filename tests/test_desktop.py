@@ -263,3 +263,22 @@ def test_settings_and_folders_persist_across_launches(qtbot, window: MainWindow,
     assert (again.settings.backend, again.settings.threads) == ("torch", 1)
     assert again.library.folder_list() == [str(tmp_path)]
     assert again.results.genre_threshold == pytest.approx(0.4)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`")
+def test_listen_page_spots_a_wake_word_in_a_recording(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    from tests.test_listen import speak
+
+    page = window.listen
+    window.nav.setCurrentRow(3)
+    if not page.source.count():
+        assert "No microphone found" in page.message.text()  # said in the page, not a crash
+    path, _ = speak(tmp_path / "memo.wav", "okay nabu")
+    page.use_recording(str(path))
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=30_000)
+    assert page.log.topLevelItemCount() == 1 and page.log.topLevelItem(0).text(1) == "okay_nabu"
+    assert any(page.trace.history.values())
+    assert "1 detection(s)" in page.message.text()
+    with sqlite3.connect(tmp_path / "gui.db") as conn:
+        assert conn.execute("SELECT word FROM detections").fetchall() == [("okay_nabu",)]

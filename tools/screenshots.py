@@ -10,6 +10,8 @@ into docs/screenshots/.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -45,6 +47,24 @@ def demo_library() -> Path:
     return folder
 
 
+def spoken_memo() -> Path | None:
+    """A voice memo made with espeak-ng: chatter around two wake words."""
+    if shutil.which("espeak-ng") is None:
+        return None
+    import numpy as np
+    import soundfile as sf
+
+    parts = []
+    for text in ("okay nabu", "remind me to call the dentist tomorrow", "alexa", "what is the weather"):
+        raw = Path(os.environ["EARMARK_HOME"]) / "part.wav"
+        subprocess.run(["espeak-ng", "-v", "en", "-s", "150", "-w", str(raw), text], check=True)
+        speech, rate = sf.read(str(raw), dtype="float32")
+        parts += [np.zeros(rate, dtype=np.float32), speech]
+    memo = Path(os.environ["EARMARK_HOME"]) / "voice memo with wake words.wav"
+    sf.write(str(memo), np.concatenate([*parts, np.zeros(rate, dtype=np.float32)]), rate)
+    return memo
+
+
 def main() -> None:
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
@@ -77,6 +97,15 @@ def main() -> None:
     window.models.table.selectRow(0)
     wait(300)
     window.grab().save(str(OUT / "models.png"))
+    recording = spoken_memo()
+    if recording is not None:
+        window.nav.setCurrentRow(3)
+        window.listen.use_recording(str(recording))
+        window.listen.start()
+        while window.listen.worker is not None:
+            wait(100)
+        window.grab().save(str(OUT / "listen.png"))
+
     window.nav.setCurrentRow(5)
     wait(200)
     window.grab().save(str(OUT / "settings.png"))

@@ -1,0 +1,277 @@
+"""Listen: wake words on a live microphone (or a recording), with levels, score traces and a log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QThread, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.listen.detector import Detection, Spotter, TriggerPolicy
+from core.listen.micro import MicroWakeWordDetector, WakeWordError, available_words
+from core.listen.sources import AudioSourceError, file_frames, input_devices, microphone_frames
+from core.store import Store, StoreError
+
+from .charts import label_colour
+
+TRACE_FRAMES = 150  # 12 s of 80 ms frames
+UPDATE_S = 0.05  # at most this often to the window (recordings run faster than real time)
+
+
+class ListenWorker(QObject):
+    scores = Signal(float, list)  # input level in dBFS, the score dicts of the frames since the last emit
+    detected = Signal(object)  # Detection
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, words: list[str], thresholds: dict[str, float], source: str, db: Path) -> None:
+        super().__init__()
+        self.words, self.thresholds, self.source, self.db = words, thresholds, source, db
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            spotter = Spotter(MicroWakeWordDetector(self.words), TriggerPolicy(self.thresholds))
+            if self.source.startswith("microphone:"):
+                device = self.source.split(":", 1)[1]
+                frames = microphone_frames(None if device == "default" else int(device), self.stop)
+            else:
+                frames = file_frames(Path(self.source))
+            with Store(self.db) as store:
+                last = 0.0
+                pending: list[dict[str, float]] = []
+                for frame in frames:
+                    if self.stop.is_set():
+                        break
+                    for found in spotter.feed(frame):
+                        store.save_detection(self.source, found.word, found.score, found.time_s, found.model)
+                        self.detected.emit(found)
+                    pending.append(dict(spotter.last_scores))
+                    if time.monotonic() - last >= UPDATE_S:
+                        last = time.monotonic()
+                        rms = float(np.sqrt(np.mean((frame.astype(np.float32) / 32768.0) ** 2)))
+                        self.scores.emit(20 * np.log10(max(rms, 1e-5)), pending[-TRACE_FRAMES:])
+                        pending = []
+                if pending:
+                    self.scores.emit(-60.0, pending[-TRACE_FRAMES:])
+        except (WakeWordError, AudioSourceError, StoreError) as error:
+            self.failed.emit(str(error))
+        finally:
+            self.finished.emit()
+
+
+class ScoreTrace(QWidget):
+    """Each word's score over the last seconds, with its threshold as a dashed line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history: dict[str, deque[float]] = {}
+        self.thresholds: dict[str, float] = {}
+        self.setMinimumHeight(160)
+
+    def reset(self, thresholds: dict[str, float]) -> None:
+        self.thresholds = dict(thresholds)
+        self.history = {word: deque(maxlen=TRACE_FRAMES) for word in thresholds}
+        self.update()
+
+    def add(self, scores: dict[str, float]) -> None:
+        for word, score in scores.items():
+            self.history.setdefault(word, deque(maxlen=TRACE_FRAMES)).append(score)
+        self.update()  # coalesced by Qt: one repaint per event-loop pass
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        width, height = self.width(), self.height() - 4
+        painter.fillRect(self.rect(), self.palette().base())
+        step = width / max(1, TRACE_FRAMES - 1)
+        for word, values in self.history.items():
+            colour = label_colour(word)
+            threshold = self.thresholds.get(word)
+            if threshold is not None:
+                painter.setPen(QPen(colour, 1, Qt.PenStyle.DashLine))
+                y = 2 + height * (1 - threshold)
+                painter.drawLine(QPointF(0, y), QPointF(width, y))
+            painter.setPen(QPen(colour, 2))
+            points = [QPointF(i * step, 2 + height * (1 - v)) for i, v in enumerate(values)]
+            for a, b in zip(points, points[1:], strict=False):
+                painter.drawLine(a, b)
+        painter.setPen(self.palette().windowText().color())
+        x = 6.0
+        for word in self.history:
+            painter.setPen(label_colour(word))
+            painter.drawText(QRectF(x, 4, 140, 16), word)
+            x += 110
+        painter.end()
+
+
+class ListenPage(QWidget):
+    def __init__(self, db: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.thread: QThread | None = None
+        self.worker: ListenWorker | None = None
+        self.source = QComboBox()
+        self.source.setMinimumWidth(320)
+        choose = QPushButton("Recording…")
+        choose.setToolTip("Listen through a recording instead of a microphone")
+        choose.clicked.connect(self._choose_recording)
+        self.start_button = QPushButton("Start listening")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.setEnabled(False)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Input"))
+        top.addWidget(self.source, 1)
+        top.addWidget(choose)
+        top.addWidget(self.start_button)
+        top.addWidget(self.stop_button)
+
+        self.level = QProgressBar()
+        self.level.setRange(-60, 0)
+        self.level.setFormat("%v dBFS")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+
+        words_box = QGroupBox("Wake words (microWakeWord, Apache-2.0)")
+        grid = QGridLayout(words_box)
+        self.checks: dict[str, QCheckBox] = {}
+        self.sliders: dict[str, QSlider] = {}
+        defaults = self._default_thresholds()
+        for row, word in enumerate(available_words()):
+            check = QCheckBox(word)
+            check.setChecked(True)
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setRange(1, 99)
+            slider.setValue(int(round(defaults.get(word, 0.5) * 100)))
+            value = QLabel(f"{slider.value() / 100:.2f}")
+            slider.valueChanged.connect(lambda v, label=value: label.setText(f"{v / 100:.2f}"))
+            grid.addWidget(check, row, 0)
+            grid.addWidget(QLabel("threshold"), row, 1)
+            grid.addWidget(slider, row, 2)
+            grid.addWidget(value, row, 3)
+            self.checks[word], self.sliders[word] = check, slider
+
+        self.trace = ScoreTrace()
+        self.log = QTreeWidget()
+        self.log.setHeaderLabels(["Time", "Word", "Score", "Source"])
+        self.log.setRootIsDecorated(False)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Listen</h2>"))
+        layout.addLayout(top)
+        layout.addWidget(self.level)
+        layout.addWidget(self.message)
+        middle = QHBoxLayout()
+        middle.addWidget(words_box, 2)
+        trace_box = QGroupBox("Scores, last 12 s")
+        QVBoxLayout(trace_box).addWidget(self.trace)
+        middle.addWidget(trace_box, 3)
+        layout.addLayout(middle)
+        log_box = QGroupBox("Detections")
+        QVBoxLayout(log_box).addWidget(self.log)
+        layout.addWidget(log_box, 1)
+        self.refresh_devices()
+
+    @staticmethod
+    def _default_thresholds() -> dict[str, float]:
+        try:
+            return MicroWakeWordDetector().default_thresholds
+        except WakeWordError:
+            return {}
+
+    def refresh_devices(self) -> None:
+        self.source.clear()
+        try:
+            devices = input_devices()
+        except AudioSourceError as error:
+            self.message.setText(str(error))
+            devices = []
+        for device in devices:
+            self.source.addItem(f"Microphone: {device.name}", f"microphone:{device.index}")
+        if not devices and not self.message.text():
+            self.message.setText("No microphone found. You can listen through a recording instead (Recording…).")
+
+    def _choose_recording(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Listen through a recording")
+        if path:
+            self.use_recording(path)
+
+    def use_recording(self, path: str) -> None:
+        self.source.insertItem(0, f"Recording: {Path(path).name}", str(path))
+        self.source.setCurrentIndex(0)
+
+    def start(self) -> None:
+        source = self.source.currentData()
+        words = [w for w, check in self.checks.items() if check.isChecked()]
+        if not source or not words:
+            self.message.setText("Choose an input and at least one wake word.")
+            return
+        thresholds = {w: self.sliders[w].value() / 100 for w in words}
+        self.trace.reset(thresholds)
+        self.message.setText(f"Listening for {', '.join(words)}…")
+        self.thread = QThread(self)
+        self.worker = ListenWorker(words, thresholds, source, self.db)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.scores.connect(self._scores)
+        self.worker.detected.connect(self._detected)
+        self.worker.failed.connect(self.message.setText)
+        self.worker.finished.connect(self._finished)
+        self.start_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop.set()
+
+    def _scores(self, level: float, frames: list) -> None:
+        self.level.setValue(int(max(-60.0, min(0.0, level))))
+        for scores in frames:
+            self.trace.add(scores)
+
+    def _detected(self, detection: Detection) -> None:
+        minutes, seconds = divmod(detection.time_s, 60)
+        item = QTreeWidgetItem([f"{int(minutes)}:{seconds:05.2f}", detection.word, f"{detection.score:.2f}",
+                                self.source.currentText()])  # fmt: skip
+        item.setForeground(1, QColor(label_colour(detection.word)))
+        self.log.insertTopLevelItem(0, item)
+
+    def _finished(self) -> None:
+        if self.thread is not None:
+            self.thread.quit()
+            self.thread.wait()
+        self.thread = self.worker = None
+        self.start_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+        if self.message.text().startswith("Listening"):
+            self.message.setText(f"Stopped. {self.log.topLevelItemCount()} detection(s).")
+
+    def shutdown(self) -> None:
+        """Stop listening before the window closes."""
+        if self.worker is not None and self.thread is not None:
+            self.worker.stop.set()
+            self.thread.quit()
+            self.thread.wait(5000)
