@@ -15,9 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="check the installation: tag a generated clip with the default model"
     )
+    parser.add_argument("--check-listen", action="store_true", help="check that the wake-word models load")
     args, qt_args = parser.parse_known_args(argv)
     if args.check:
         return check_installation()
+    if args.check_listen:
+        return check_wake_words()
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -60,3 +63,20 @@ def check_installation() -> int:
             labels = store.results(DEFAULT_MODEL, top_k=3)[0].labels if summary.tagged else []
     print(f"{DEFAULT_MODEL} on {backend.describe()}: " + ", ".join(f"{i.label} {i.score:.2f}" for i in labels))
     return 0 if summary.tagged == 1 else 1
+
+
+def check_wake_words() -> int:
+    """Load every built-in wake-word model and run one frame of silence through them."""
+    import numpy as np
+
+    from core.listen.detector import FRAME_SAMPLES
+    from core.listen.micro import MicroWakeWordDetector, WakeWordError
+
+    try:
+        detector = MicroWakeWordDetector()
+        detector.predict(np.zeros(FRAME_SAMPLES, dtype=np.int16))
+    except WakeWordError as error:
+        print(f"earmark-desktop: {error}", file=sys.stderr)
+        return 1
+    print("wake words: " + ", ".join(f"{w} (cut-off {t:.2f})" for w, t in detector.default_thresholds.items()))
+    return 0

@@ -13,5 +13,6 @@ echo "bundle: $(du -sh dist/earmark | cut -f1) in dist/earmark"
 dist/earmark/earmark-desktop --version
 home="$(mktemp -d)"
 EARMARK_HOME="$home" dist/earmark/earmark-desktop --check
+EARMARK_HOME="$home" dist/earmark/earmark-desktop --check-listen
 EARMARK_HOME="$home" QT_QPA_PLATFORM=offscreen dist/earmark/earmark-desktop --quit-after 3000
 echo "bundle smoke run: ok"

@@ -18,8 +18,11 @@ class WakeWordError(Exception):
 
 
 def available_words() -> list[str]:
-    from pymicro_wakeword import Model
-
+    """The built-in wake words, or none when the wake-word package cannot load here."""
+    try:
+        from pymicro_wakeword import Model
+    except (ImportError, OSError):
+        return []
     return [model.value for model in Model]
 
 
@@ -37,7 +40,10 @@ class MicroWakeWordDetector:
         if unknown:
             raise WakeWordError(f"no wake word {', '.join(unknown)} (available: {', '.join(known)})")
         self.words = list(words)
-        self.models = {word: MicroWakeWord.from_builtin(known[word]) for word in words}
+        try:
+            self.models = {word: MicroWakeWord.from_builtin(known[word]) for word in words}
+        except (ValueError, OSError) as error:  # its TFLite runtime library missing or unloadable
+            raise WakeWordError(f"the wake-word models cannot load: {error}") from error
         self.default_thresholds = {word: float(model.probability_cutoff) for word, model in self.models.items()}
         self._features_class = MicroWakeWordFeatures
         self.features = MicroWakeWordFeatures()
