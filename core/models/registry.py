@@ -13,6 +13,7 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
@@ -43,9 +44,13 @@ class ModelInfo:
     licence: str | None = None
     builtin: bool = False
 
-    @property
+    @cached_property
     def version(self) -> str:
-        """Content hash of config and weights: a re-converted or retrained model is a new version."""
+        """Content hash of config and weights: a re-converted or retrained model is a new version.
+
+        Computed once per ModelInfo (a large model's weights take seconds to hash); a folder that
+        changes on disk is seen by inspecting it again.
+        """
         digest = hashlib.sha256()
         for name in ("config.json", _WEIGHTS, _SHARDED_WEIGHTS):
             file = self.path / name
