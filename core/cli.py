@@ -29,6 +29,25 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=None, help=f"database file (default: {default_db_path()})")
 
 
+def _add_detectors(parser: argparse.ArgumentParser) -> None:
+    """What to listen for, shared by ``listen`` and ``tag --task keywords``."""
+    words = parser.add_argument_group("keyword detectors (default: every built-in microWakeWord word)")
+    words.add_argument("--wake", default=None, help="microWakeWord words: okay_nabu,hey_jarvis,hey_mycroft,alexa")
+    words.add_argument(
+        "--oww",
+        default=None,
+        help="openWakeWord models (NON-COMMERCIAL licence, CC BY-NC-SA 4.0): "
+        "alexa,hey_jarvis,hey_mycroft,hey_rhasspy,timer,weather",
+    )
+    words.add_argument(
+        "--keyword-examples", type=Path, default=None, metavar="DIR", help="DIR/<keyword>/<clip>: match by example"
+    )
+    words.add_argument("--vad", action="store_true", help="count scores only during speech (Silero VAD)")
+    words.add_argument("--threshold", type=float, default=None, help="score needed (default: each model's own)")
+    words.add_argument("--patience", type=int, default=1, help="consecutive 80 ms frames above the threshold")
+    words.add_argument("--refractory", type=float, default=2.0, help="seconds before a word can fire again")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earmark", description="Tag audio files locally with audio models.")
     parser.add_argument("--version", action="version", version=f"earmark {__version__}")
@@ -36,7 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     tag = commands.add_parser("tag", help="tag every audio file under the given folders")
     tag.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    tag.add_argument("--model", default="musicnn-msd", help="built-in name, installed name or model folder")
+    tag.add_argument(
+        "--task",
+        choices=["tags", "keywords"],
+        default="tags",
+        help="tags: label each file (default); keywords: find where words are said, each hit stored with its time",
+    )
+    tag.add_argument(
+        "--model",
+        default=None,
+        help="built-in name, installed name or model folder (default musicnn-msd; "
+        "with --task keywords: a keyword classifier run on a sliding window)",
+    )
     _add_db(tag)
     tag.add_argument("--top-k", type=int, default=5, help="labels shown per file and kept per segment")
     tag.add_argument("--group", default=None, help="label group to show (default: genre when the model has it)")
@@ -63,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--force", action="store_true", help="re-tag files even when unchanged")
     tag.add_argument("--json", action="store_true", help="print this run's results as JSON on stdout")
     tag.add_argument("--quiet", action="store_true", help="no progress bar and no per-file lines")
+    _add_detectors(tag)
 
     results = commands.add_parser("results", help="list tagged files and their labels")
     _add_db(results)
@@ -76,11 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     listen = commands.add_parser("listen", help="spot wake words live on a microphone, or in recordings")
     listen.add_argument("files", nargs="*", type=Path, metavar="FILE", help="recordings (default: the microphone)")
-    listen.add_argument("--wake", default=None, help="comma-separated wake words (default: all built in)")
     listen.add_argument("--device", type=int, default=None, help="input device number (see `earmark devices`)")
-    listen.add_argument("--threshold", type=float, default=None, help="score needed (default: each model's own)")
-    listen.add_argument("--patience", type=int, default=1, help="consecutive 80 ms frames above the threshold")
-    listen.add_argument("--refractory", type=float, default=2.0, help="seconds before a word can fire again")
+    listen.add_argument("--model", default=None, help="also a keyword classifier model, on a sliding window")
+    _add_detectors(listen)
     _add_db(listen)
     listen.add_argument("--no-store", action="store_true", help="print detections without storing them")
 
@@ -147,7 +176,9 @@ def _tag(args: argparse.Namespace) -> int:
         raise CliError(f"no such file or folder: {', '.join(missing)}")
     if args.top_k < 1 or (args.batch_size or 1) < 1 or args.workers < 1 or args.segment_seconds <= 0:
         raise CliError("--top-k, --batch-size, --workers and --segment-seconds must be positive")
-    info = _load_model(args.model)
+    if args.task == "keywords":
+        return _search(args)
+    info = _load_model(args.model or "musicnn-msd")
     try:
         shown = info.group(args.group or ("genre" if "genre" in info.label_groups else None))
         backend = load_backend(info, args.backend, args.device, args.threads)
@@ -223,6 +254,9 @@ def _results(args: argparse.Namespace) -> int:
         rows = store.results(
             model, labels=shown, min_score=args.min_score, top_k=args.top_k, with_label=args.label, status=args.status
         )
+        hits = None
+        if "keywords" in groups:  # a keyword search: its segments are the hits
+            hits = {row.path: [(w, end, p) for _i, _s, end, w, p in store.segments(row.path, model)] for row in rows}
     if args.format == "json":
         json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
         print()
@@ -234,29 +268,72 @@ def _results(args: argparse.Namespace) -> int:
             writer.writerow([row.path, row.status, row.error or "", row.duration_s or "", row.model, labels_text])
     else:
         for row in rows:
-            shown_labels = ", ".join(f"{i.label} {i.score:.2f}" for i in row.labels)
-            detail = shown_labels if row.status == "tagged" else f"{row.status.upper()}: {row.error or ''}"
+            if row.status != "tagged":
+                detail = f"{row.status.upper()}: {row.error or ''}"
+            elif hits is not None:  # keyword search: each hit with its time
+                heard = [f"{w} at {end:.1f} s ({p:.2f})" for w, end, p in hits[row.path] if args.label in (None, w)]
+                detail = ", ".join(heard) or "no keywords"
+            else:
+                detail = ", ".join(f"{i.label} {i.score:.2f}" for i in row.labels)
             print(f"{row.path}\t{detail}")
         print(f"{len(rows)} file(s), model {model}", file=sys.stderr)
     return EXIT_OK
 
 
+def _spotter(args: argparse.Namespace, device: str):
+    """The detectors and trigger policy the command line asks for, or a one-line reason why not."""
+    from .listen.catalog import ListenSpec, build_detector, split_words
+    from .listen.detector import ListenModelError, TriggerPolicy
+
+    spec = ListenSpec(
+        wake=split_words(args.wake),
+        openwakeword=split_words(args.oww),
+        keyword_examples=args.keyword_examples,
+        model=args.model,
+        vad=args.vad,
+    )
+    try:
+        detector = build_detector(spec, device)
+    except ListenModelError as error:
+        raise CliError(str(error)) from error
+    for notice in spec.notices:
+        print(f"earmark: {notice}", file=sys.stderr)
+    thresholds = dict.fromkeys(detector.words, args.threshold) if args.threshold is not None else {}
+    return spec, detector, TriggerPolicy(thresholds, max(1, args.patience), args.refractory)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .listen.search import KeywordRun
+    from .pipeline import TagOptions
+    from .progress import TerminalProgress
+
+    spec, detector, policy = _spotter(args, args.device)
+    store = _open_store(args.db)
+    options = TagOptions(retry_errors=args.retry_errors, force=args.force)
+    progress = TerminalProgress(detector.words, args.top_k, not args.quiet, enabled=not args.quiet, hits=True)
+    run = KeywordRun(spec, detector, store, policy, options, progress)
+    if not args.quiet:
+        print(f"earmark: searching for {', '.join(detector.words)}", file=sys.stderr)
+    with store:
+        summary = run.run(list(args.paths))
+        progress.close()
+        if args.json:
+            json.dump([row.to_json() for row in store.results(run.info.name, run_id=summary.run_id)], sys.stdout)
+            print()
+    _print_summary(summary, run.info.name)
+    return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK
+
+
 def _listen(args: argparse.Namespace) -> int:
-    from .listen.detector import Spotter, TriggerPolicy
-    from .listen.micro import MicroWakeWordDetector, WakeWordError
+    from .listen.detector import Spotter
     from .listen.sources import AudioSourceError, file_frames, input_devices, microphone_frames
 
-    words = [w.strip() for w in args.wake.split(",")] if args.wake else None
-    try:
-        detector = MicroWakeWordDetector(words)
-    except WakeWordError as error:
-        raise CliError(str(error)) from error
-    thresholds = dict.fromkeys(detector.words, args.threshold) if args.threshold is not None else {}
-    spotter = Spotter(detector, TriggerPolicy(thresholds, max(1, args.patience), args.refractory))
-    store = None if args.no_store else _open_store(args.db)
     missing = [str(p) for p in args.files if not p.exists()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}")
+    _spec, detector, policy = _spotter(args, "auto")
+    spotter = Spotter(detector, policy)
+    store = None if args.no_store else _open_store(args.db)
     sources = [(str(p.resolve()), lambda p=p: file_frames(p)) for p in args.files] or [
         (f"microphone:{'default' if args.device is None else args.device}", lambda: microphone_frames(args.device))
     ]

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -111,10 +112,10 @@ def file_stat(path: Path) -> FileStat:
     return FileStat(path, st.st_size, st.st_mtime)
 
 
-def plan_run(paths: Iterable[Path], store: Store, info: ModelInfo, version: str, options: TagOptions) -> Plan:
+def plan_run(paths: Iterable[Path], store: Store, name: str, version: str, options: TagOptions) -> Plan:
     """Scan ``paths`` and keep the files that this model version has not seen as they are now."""
     problems: list[str] = []
-    prior = {} if options.force else store.prior_analyses(info.name, version)
+    prior = {} if options.force else store.prior_analyses(name, version)
     jobs: list[FileStat] = []
     present: set[str] = set()
     skipped = 0
@@ -240,40 +241,57 @@ def _ranked(labels: list[str], scores: np.ndarray) -> list[LabelScore]:
 _DONE = object()
 
 
-class TagRun:
-    """One run of one model over some folders, writing into the store."""
+class Analyser(Protocol):
+    """What a run registers in the store: a model's identity (a :class:`ModelInfo`, or a keyword spec)."""
+
+    name: str
+    path: str | None
+    labels: list[str]
+    label_groups: dict[str, list[str]]
+    licence: str | None
+
+    @property
+    def version(self) -> str: ...
+
+
+class Run:
+    """What every batch run shares: the run row, planning against the store, and a clean stop.
+
+    Subclasses say what they analyse (:attr:`info`, :meth:`describe`) and analyse the planned
+    files in :meth:`_tag`, committing each file whole through the store.
+    """
 
     def __init__(
         self,
-        backend: Backend,
         store: Store,
         options: TagOptions | None = None,
         observer: RunObserver | None = None,
         stop: threading.Event | None = None,
     ) -> None:
-        self.backend = backend
         self.store = store
         self.options = options or TagOptions()
-        self.batch_size = self.options.batch_size or backend.preferred_batch_size
         self.observer = observer or RunObserver()
         self.stop = stop or threading.Event()
-        self._halt = threading.Event()  # tells workers to quit: set on stop, or when the run fails
 
-    def _halted(self) -> bool:
-        return self.stop.is_set() or self._halt.is_set()
+    @property
+    def info(self) -> Analyser:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
 
     def run(self, paths: list[Path]) -> RunSummary:
-        info = self.backend.info
+        info = self.info
         version = info.version
         model_id = self.store.register_model(
             info.name, version, info.path, info.labels, info.label_groups, info.licence
         )
         roots = [Path(os.path.abspath(p)) for p in paths]
-        run_id = self.store.start_run(model_id, [str(r) for r in roots], self.backend.describe())
+        run_id = self.store.start_run(model_id, [str(r) for r in roots], self.describe())
         summary = RunSummary(run_id)
         started = time.monotonic()
         try:
-            plan = plan_run(roots, self.store, info, version, self.options)
+            plan = plan_run(roots, self.store, info.name, version, self.options)
             summary.seen = len(plan.present)
             summary.skipped = plan.skipped
             summary.problems = plan.problems
@@ -297,6 +315,48 @@ class TagRun:
                 summary.audio_seconds,
             )
         return summary
+
+    def _tag(self, jobs: list[FileStat], model_id: int, run_id: int, summary: RunSummary) -> None:
+        raise NotImplementedError
+
+    def _commit(self, tags: FileTags, model_id: int, run_id: int, summary: RunSummary, coverage: str) -> None:
+        self.store.save_tags(run_id, model_id, self.info.name, tags, coverage)
+        summary.tagged += 1
+        summary.audio_seconds += tags.duration_s
+        self.observer.file_done(tags)
+
+    def _commit_failure(self, failure: FileFailure, model_id: int, run_id: int, summary: RunSummary) -> None:
+        self.store.save_failure(run_id, model_id, self.info.name, failure)
+        summary.failed += 1
+        summary.failures.append(failure)
+        self.observer.file_done(failure)
+
+
+class TagRun(Run):
+    """One run of one model over some folders, writing into the store."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        store: Store,
+        options: TagOptions | None = None,
+        observer: RunObserver | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        super().__init__(store, options, observer, stop)
+        self.backend = backend
+        self.batch_size = self.options.batch_size or backend.preferred_batch_size
+        self._halt = threading.Event()  # tells workers to quit: set on stop, or when the run fails
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.backend.info
+
+    def describe(self) -> str:
+        return self.backend.describe()
+
+    def _halted(self) -> bool:
+        return self.stop.is_set() or self._halt.is_set()
 
     def _tag(self, jobs: list[FileStat], model_id: int, run_id: int, summary: RunSummary) -> None:
         if not jobs:
@@ -342,10 +402,7 @@ class TagRun:
                 waiting = self._infer(waiting, pending, flush=not batch_ready)
                 for job in [job for job, p in pending.items() if p.complete]:
                     tags = aggregate(pending.pop(job), self.backend.labels, self.options.segment_top_k)
-                    self.store.save_tags(run_id, model_id, self.backend.info.name, tags, self._coverage(tags))
-                    summary.tagged += 1
-                    summary.audio_seconds += tags.duration_s
-                    self.observer.file_done(tags)
+                    self._commit(tags, model_id, run_id, summary, self._coverage(tags))
         finally:
             self._halt.set()
             for worker in workers:
@@ -377,12 +434,6 @@ class TagRun:
 
     def _coverage(self, tags: FileTags) -> str:
         return "excerpts" if excerpt_spans(tags.info.duration_s, self.options) else "full"
-
-    def _commit_failure(self, failure: FileFailure, model_id: int, run_id: int, summary: RunSummary) -> None:
-        self.store.save_failure(run_id, model_id, self.backend.info.name, failure)
-        summary.failed += 1
-        summary.failures.append(failure)
-        self.observer.file_done(failure)
 
     def _decode_worker(
         self, jobs: list[FileStat], next_job: Iterator[int], lock: threading.Lock, items: queue.Queue

@@ -14,8 +14,11 @@ from .records import FileFailure, FileTags
 class TerminalProgress(RunObserver):
     """A :class:`~core.pipeline.RunObserver` that draws on stderr and prints each file's top labels."""
 
-    def __init__(self, shown_labels: list[str], top_k: int, print_files: bool, enabled: bool = True) -> None:
+    def __init__(
+        self, shown_labels: list[str], top_k: int, print_files: bool, enabled: bool = True, hits: bool = False
+    ) -> None:
         self.shown = set(shown_labels)
+        self.hits = hits  # keyword search: print each hit's time rather than the top labels
         self.top_k = top_k
         self.print_files = print_files
         self.enabled = enabled
@@ -38,7 +41,10 @@ class TerminalProgress(RunObserver):
     def file_done(self, outcome: FileTags | FileFailure) -> None:
         if isinstance(outcome, FileTags):
             self.audio_seconds += outcome.duration_s
-            if self.print_files:
+            if self.print_files and self.hits:
+                heard = [f"{s.labels[0].label} at {s.end_s:.1f} s ({s.labels[0].score:.2f})" for s in outcome.segments]
+                tqdm.write(f"{outcome.stat.path}: {', '.join(heard) or 'no keywords'}")
+            elif self.print_files:
                 best = [f"{s.label} {s.score:.2f}" for s in outcome.labels if s.label in self.shown][: self.top_k]
                 tqdm.write(f"{outcome.stat.path}: {', '.join(best)}")
         elif self.print_files:

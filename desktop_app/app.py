@@ -69,13 +69,13 @@ def check_wake_words() -> int:
     """Load every built-in wake-word model and run one frame of silence through them."""
     import numpy as np
 
-    from core.listen.detector import FRAME_SAMPLES
-    from core.listen.micro import MicroWakeWordDetector, WakeWordError
+    from core.listen.detector import FRAME_SAMPLES, ListenModelError
+    from core.listen.micro import MicroWakeWordDetector
 
     try:
         detector = MicroWakeWordDetector()
         detector.predict(np.zeros(FRAME_SAMPLES, dtype=np.int16))
-    except WakeWordError as error:
+    except ListenModelError as error:
         print(f"earmark-desktop: {error}", file=sys.stderr)
         return 1
     print("wake words: " + ", ".join(f"{w} (cut-off {t:.2f})" for w, t in detector.default_thresholds.items()))

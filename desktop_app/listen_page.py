@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.listen.detector import Detection, Spotter, TriggerPolicy
-from core.listen.micro import MicroWakeWordDetector, WakeWordError, available_words
+from core.listen.detector import Detection, ListenModelError, Spotter, TriggerPolicy
+from core.listen.micro import MicroWakeWordDetector, available_words
 from core.listen.sources import AudioSourceError, file_frames, input_devices, microphone_frames
 from core.store import Store, StoreError
 
@@ -74,7 +74,7 @@ class ListenWorker(QObject):
                         pending = []
                 if pending:
                     self.scores.emit(-60.0, pending[-TRACE_FRAMES:])
-        except (WakeWordError, AudioSourceError, StoreError) as error:
+        except (ListenModelError, AudioSourceError, StoreError) as error:
             self.failed.emit(str(error))
         finally:
             self.finished.emit()
@@ -198,7 +198,7 @@ class ListenPage(QWidget):
     def _default_thresholds() -> dict[str, float]:
         try:
             return MicroWakeWordDetector().default_thresholds
-        except WakeWordError:
+        except ListenModelError:
             return {}
 
     def refresh_devices(self) -> None:

@@ -29,6 +29,17 @@ def chords(seconds: float, rate: int = 22050, seed: int = 0) -> np.ndarray:
     return (0.1 * signal + 0.2 * beat).astype(np.float32)
 
 
+def speak(path: Path, text: str, voice: str = "en", pad_s: float = 1.5, speed: int = 150) -> tuple[Path, float]:
+    """espeak-ng saying ``text`` between stretches of silence; returns the file and when speech ends."""
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
+    speech, rate = sf.read(str(raw), dtype="float32")
+    pad = np.zeros(int(pad_s * rate), dtype=np.float32)
+    write(path, np.concatenate([pad, speech, pad]), rate)
+    raw.unlink()
+    return path, pad_s + len(speech) / rate
+
+
 def write(path: Path, audio: np.ndarray, rate: int, **kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(path), audio, rate, **kwargs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -11,24 +10,14 @@ import pytest
 import soundfile as sf
 
 from core.cli import main
+from core.listen import sources
 from core.listen.detector import FRAME_SAMPLES, SAMPLE_RATE, Spotter, TriggerPolicy
 from core.listen.micro import MicroWakeWordDetector
-from core.listen.sources import file_frames, input_devices
+from core.listen.sources import file_frames
 from core.store import Store
-from tests.audio_factory import chords
+from tests.audio_factory import chords, speak
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`")
-
-
-def speak(path: Path, text: str, voice: str = "en", pad_s: float = 1.5) -> tuple[Path, float]:
-    """espeak-ng saying ``text`` between stretches of silence; returns the file and when speech ends."""
-    raw = path.with_suffix(".raw.wav")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True)
-    speech, rate = sf.read(str(raw), dtype="float32")
-    pad = np.zeros(int(pad_s * rate), dtype=np.float32)
-    sf.write(str(path), np.concatenate([pad, speech, pad]), rate)
-    raw.unlink()
-    return path, pad_s + len(speech) / rate
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +93,21 @@ def test_cli_listens_to_recordings_and_stores_detections(capsys, tmp_path: Path)
     assert (source, word, model) == (str(path.resolve()), "okay_nabu", "microwakeword") and score > 0.5
 
 
-def test_cli_errors_are_one_line(capsys, tmp_path: Path) -> None:
+class OutputsOnly:
+    """sounddevice on a machine whose only audio device is a speaker."""
+
+    @staticmethod
+    def query_devices() -> list[dict]:
+        return [{"name": "speakers", "max_input_channels": 0, "default_samplerate": 48000.0}]
+
+
+def test_cli_errors_are_one_line(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["listen", "--wake", "hey_computer", "--no-store"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no wake word hey_computer" in err and "okay_nabu" in err
-    if input_devices():
-        pytest.skip("this machine has a microphone")
+    assert main(["listen", "--keyword-examples", str(tmp_path / "none"), "--no-store"]) == 1
+    assert capsys.readouterr().err == f"earmark: no keyword examples folder {tmp_path / 'none'}\n"
+    monkeypatch.setattr(sources, "_sounddevice", lambda: OutputsOnly)
     assert main(["listen", "--no-store"]) == 1
     assert capsys.readouterr().err == "earmark: no audio input device found (is a microphone connected?)\n"
     assert main(["devices"]) == 1

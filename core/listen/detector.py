@@ -12,6 +12,10 @@ SAMPLE_RATE = 16000
 FRAME_SAMPLES = 1280  # 80 ms, as openWakeWord: small enough for latency, large enough to batch work
 
 
+class ListenModelError(Exception):
+    """A detector's model cannot be used (missing package or file, bad examples); says why in one line."""
+
+
 class Detector(Protocol):
     """Frames of 16 kHz mono int16 audio in, one score per word out."""
 
@@ -22,6 +26,43 @@ class Detector(Protocol):
     def predict(self, frame: np.ndarray) -> dict[str, float]: ...
 
     def reset(self) -> None: ...
+
+
+class DetectorGroup:
+    """Several detectors as one. A word two of them offer is named ``word@model`` for the second."""
+
+    name = "group"
+
+    def __init__(self, detectors: list[Detector]) -> None:
+        self.detectors = detectors
+        self.words: list[str] = []
+        self.word_models: dict[str, str] = {}  # word -> the model that scores it, stored with each detection
+        self.default_thresholds: dict[str, float] = {}
+        self._names: list[dict[str, str]] = []
+        for detector in detectors:
+            names = {}
+            for word in detector.words:
+                name = f"{word}@{detector.name}" if word in self.word_models else word
+                names[word] = name
+                self.words.append(name)
+                self.word_models[name] = detector.name
+                self.default_thresholds[name] = detector.default_thresholds[word]
+            self._names.append(names)
+
+    def predict(self, frame: np.ndarray) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for detector, names in zip(self.detectors, self._names, strict=True):
+            scores.update((names[word], score) for word, score in detector.predict(frame).items())
+        return scores
+
+    def reset(self) -> None:
+        for detector in self.detectors:
+            detector.reset()
+
+
+def models_of(detector: Detector) -> dict[str, str]:
+    """Which model scores each word (a group knows per word; a single detector is its own name)."""
+    return getattr(detector, "word_models", None) or dict.fromkeys(detector.words, detector.name)
 
 
 @dataclass(frozen=True)
@@ -56,6 +97,7 @@ class Spotter:
         self._streak = dict.fromkeys(detector.words, 0)
         self._quiet_until = dict.fromkeys(detector.words, -1.0)
         self.last_scores: dict[str, float] = dict.fromkeys(detector.words, 0.0)
+        self.models = models_of(detector)
 
     def feed(self, frame: np.ndarray) -> list[Detection]:
         self.samples += len(frame)
@@ -65,7 +107,7 @@ class Spotter:
         for word, score in self.last_scores.items():
             self._streak[word] = self._streak[word] + 1 if score >= self.thresholds[word] else 0
             if self._streak[word] >= self.policy.patience and now >= self._quiet_until[word]:
-                found.append(Detection(word, float(score), now, self.detector.name))
+                found.append(Detection(word, float(score), now, self.models[word]))
                 self._quiet_until[word] = now + self.policy.refractory_s
                 self._streak[word] = 0
         return found

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .detector import FRAME_SAMPLES
-
-
-class WakeWordError(Exception):
-    """A wake-word model cannot be used; the message says why in one line."""
+from .detector import FRAME_SAMPLES, ListenModelError
 
 
 def available_words() -> list[str]:
@@ -33,17 +29,17 @@ class MicroWakeWordDetector:
         try:
             from pymicro_wakeword import MicroWakeWord, MicroWakeWordFeatures, Model
         except (ImportError, OSError) as error:
-            raise WakeWordError(f"pymicro-wakeword is not usable here: {error}") from error
+            raise ListenModelError(f"pymicro-wakeword is not usable here: {error}") from error
         known = {model.value: model for model in Model}
         words = words or list(known)
         unknown = [w for w in words if w not in known]
         if unknown:
-            raise WakeWordError(f"no wake word {', '.join(unknown)} (available: {', '.join(known)})")
+            raise ListenModelError(f"no wake word {', '.join(unknown)} (available: {', '.join(known)})")
         self.words = list(words)
         try:
             self.models = {word: MicroWakeWord.from_builtin(known[word]) for word in words}
         except (ValueError, OSError) as error:  # its TFLite runtime library missing or unloadable
-            raise WakeWordError(f"the wake-word models cannot load: {error}") from error
+            raise ListenModelError(f"the wake-word models cannot load: {error}") from error
         self.default_thresholds = {word: float(model.probability_cutoff) for word, model in self.models.items()}
         self._features_class = MicroWakeWordFeatures
         self.features = MicroWakeWordFeatures()

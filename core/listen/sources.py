@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import probe, stream_segments
+from ..audio import AudioInfo, probe, stream_segments
 from .detector import FRAME_SAMPLES, SAMPLE_RATE
 
 
@@ -21,10 +21,10 @@ def to_int16(audio: np.ndarray) -> np.ndarray:
     return (np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16)
 
 
-def file_frames(path: Path) -> Iterator[np.ndarray]:
+def file_frames(path: Path, info: AudioInfo | None = None) -> Iterator[np.ndarray]:
     """A recording as 80 ms int16 frames at 16 kHz (the last one zero-padded)."""
     rest = np.zeros(0, dtype=np.int16)
-    for block in stream_segments(path, probe(path), SAMPLE_RATE, 10.0):
+    for block in stream_segments(path, info or probe(path), SAMPLE_RATE, 10.0):
         samples = np.concatenate([rest, to_int16(block)])
         whole = len(samples) // FRAME_SAMPLES * FRAME_SAMPLES
         yield from samples[:whole].reshape(-1, FRAME_SAMPLES)

@@ -1,0 +1,76 @@
+"""Which detectors a listener runs: one spec, as the CLI, the GUI and keyword search give it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .detector import Detector, DetectorGroup, ListenModelError
+
+
+@dataclass(frozen=True)
+class ListenSpec:
+    """What to listen for. With nothing asked for, the built-in microWakeWord words are used."""
+
+    wake: tuple[str, ...] = ()  # microWakeWord words (Apache-2.0)
+    openwakeword: tuple[str, ...] = ()  # openWakeWord heads: non-commercial, only when named
+    keyword_examples: Path | None = None  # folder/<keyword>/<clip> for DTW matching
+    model: str | None = None  # an Earmark classification model on a sliding window
+    vad: bool = False  # gate every score with Silero VAD
+    hop_frames: int = 1  # sliding-window hop, in 80 ms frames
+    notices: list[str] = field(default_factory=list, compare=False)
+
+    @property
+    def wants_default(self) -> bool:
+        return not (self.wake or self.openwakeword or self.keyword_examples or self.model)
+
+    def describe(self) -> str:
+        """A stable text of everything that changes scores: stored as the keyword model's version."""
+        parts = [f"wake={','.join(self.wake)}", f"oww={','.join(self.openwakeword)}"]
+        parts += [f"examples={self.keyword_examples}", f"model={self.model}", f"vad={self.vad}"]
+        return ";".join(parts + [f"hop={self.hop_frames}"])
+
+
+def split_words(text: str | None) -> tuple[str, ...]:
+    return tuple(w.strip() for w in (text or "").split(",") if w.strip())
+
+
+def build_detector(spec: ListenSpec, device: str = "cpu") -> Detector:
+    """Load every detector the spec names, as one; raises :class:`ListenModelError` with the reason."""
+    from .micro import MicroWakeWordDetector
+
+    detectors: list[Detector] = []
+    if spec.wake or spec.wants_default:
+        detectors.append(MicroWakeWordDetector(list(spec.wake) or None))
+    if spec.openwakeword:
+        from .oww import NOTICE, OpenWakeWordDetector
+
+        detectors.append(OpenWakeWordDetector(list(spec.openwakeword)))
+        spec.notices.append(NOTICE)
+    if spec.keyword_examples is not None:
+        from .examples import ExampleKeywordDetector
+
+        detectors.append(ExampleKeywordDetector(spec.keyword_examples))
+    if spec.model:
+        detectors.append(_classifier(spec.model, spec.hop_frames, device))
+    detector: Detector = detectors[0] if len(detectors) == 1 else DetectorGroup(detectors)
+    if spec.vad:
+        from .vad import SpeechGate
+
+        detector = SpeechGate(detector)
+    return detector
+
+
+def _classifier(name: str, hop_frames: int, device: str) -> Detector:
+    from ..models.registry import ModelError, resolve
+    from ..models.runtime import load_backend
+    from .classifier import ClassifierDetector
+
+    try:
+        backend = load_backend(resolve(name), "auto", device)
+    except ModelError as error:
+        raise ListenModelError(str(error)) from error
+    detector = ClassifierDetector(backend, hop_frames)
+    if not detector.words:
+        raise ListenModelError(f"model {name} has no labels to listen for (only background classes)")
+    return detector
