@@ -66,17 +66,22 @@ def check_installation() -> int:
 
 
 def check_wake_words() -> int:
-    """Load every built-in wake-word model and run one frame of silence through them."""
+    """Load every listening model (both wake-word families, the speech front end, Silero VAD) and
+    run one frame of silence through them."""
     import numpy as np
 
+    from core.listen.catalog import ListenSpec, build_detector
     from core.listen.detector import FRAME_SAMPLES, ListenModelError
-    from core.listen.micro import MicroWakeWordDetector
+    from core.listen.oww import HEADS
 
     try:
-        detector = MicroWakeWordDetector()
-        detector.predict(np.zeros(FRAME_SAMPLES, dtype=np.int16))
+        detector = build_detector(ListenSpec(wake=(), openwakeword=tuple(HEADS), vad=True))
+        default = build_detector(ListenSpec())
+        for loaded in (detector, default):
+            loaded.predict(np.zeros(FRAME_SAMPLES, dtype=np.int16))
     except ListenModelError as error:
         print(f"earmark-desktop: {error}", file=sys.stderr)
         return 1
-    print("wake words: " + ", ".join(f"{w} (cut-off {t:.2f})" for w, t in detector.default_thresholds.items()))
+    print("wake words: " + ", ".join(f"{w} (cut-off {t:.2f})" for w, t in default.default_thresholds.items()))
+    print(f"openWakeWord (non-commercial) and Silero VAD: {len(detector.words)} words")
     return 0

@@ -38,6 +38,7 @@ def format_eta(seconds: float | None) -> str:
 
 class LibraryPage(QWidget):
     tag_requested = Signal()
+    keywords_requested = Signal()  # search the folders for the words chosen on the Listen page
     pause_requested = Signal(bool)  # True: pause, False: resume
     cancel_requested = Signal()
     folders_changed = Signal(list)
@@ -62,6 +63,9 @@ class LibraryPage(QWidget):
         self.tag_button.setShortcut("Ctrl+T")
         self.tag_button.setToolTip("Tag every audio file in these folders (Ctrl+T)")
         self.tag_button.clicked.connect(self.tag_requested)
+        self.keywords_button = QPushButton("Find keywords")
+        self.keywords_button.setToolTip("Find where the words chosen on the Listen page are said; hits are playable")
+        self.keywords_button.clicked.connect(self.keywords_requested)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self._pause_toggled)
@@ -72,7 +76,7 @@ class LibraryPage(QWidget):
         for widget in (add, self.remove):
             buttons.addWidget(widget)
         buttons.addStretch(1)
-        for widget in (self.tag_button, self.pause_button, self.cancel_button):
+        for widget in (self.tag_button, self.keywords_button, self.pause_button, self.cancel_button):
             buttons.addWidget(widget)
         folders_box = QGroupBox("Folders")
         folders_layout = QVBoxLayout(folders_box)
@@ -155,6 +159,7 @@ class LibraryPage(QWidget):
 
     def set_running(self, running: bool) -> None:
         self.tag_button.setEnabled(not running)
+        self.keywords_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
         if not running:

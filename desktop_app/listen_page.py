@@ -27,8 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio import DecodeError
+from core.listen.catalog import ListenSpec, build_detector, thresholds_for
 from core.listen.detector import Detection, ListenModelError, Spotter, TriggerPolicy
 from core.listen.micro import MicroWakeWordDetector, available_words
+from core.listen.oww import available_heads
 from core.listen.sources import AudioSourceError, file_frames, input_devices, microphone_frames
 from core.store import Store, StoreError
 
@@ -39,19 +42,23 @@ UPDATE_S = 0.05  # at most this often to the window (recordings run faster than 
 
 
 class ListenWorker(QObject):
+    ready = Signal(dict)  # the thresholds in force, per word, once every detector has loaded
     scores = Signal(float, list)  # input level in dBFS, the score dicts of the frames since the last emit
     detected = Signal(object)  # Detection
     failed = Signal(str)
     finished = Signal()
 
-    def __init__(self, words: list[str], thresholds: dict[str, float], source: str, db: Path) -> None:
+    def __init__(self, spec: ListenSpec, thresholds: dict[tuple[str, str], float], source: str, db: Path) -> None:
         super().__init__()
-        self.words, self.thresholds, self.source, self.db = words, thresholds, source, db
+        self.spec, self.thresholds, self.source, self.db = spec, thresholds, source, db
         self.stop = threading.Event()
 
     def run(self) -> None:
         try:
-            spotter = Spotter(MicroWakeWordDetector(self.words), TriggerPolicy(self.thresholds))
+            detector = build_detector(self.spec)  # here, not in the window: examples take a second to embed
+            policy = TriggerPolicy(thresholds_for(detector, self.thresholds))
+            spotter = Spotter(detector, policy)
+            self.ready.emit(dict(spotter.thresholds))
             if self.source.startswith("microphone:"):
                 device = self.source.split(":", 1)[1]
                 frames = microphone_frames(None if device == "default" else int(device), self.stop)
@@ -74,7 +81,7 @@ class ListenWorker(QObject):
                         pending = []
                 if pending:
                     self.scores.emit(-60.0, pending[-TRACE_FRAMES:])
-        except (ListenModelError, AudioSourceError, StoreError) as error:
+        except (ListenModelError, AudioSourceError, StoreError, DecodeError) as error:
             self.failed.emit(str(error))
         finally:
             self.finished.emit()
@@ -154,24 +161,32 @@ class ListenPage(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
 
+        self.checks: dict[tuple[str, str], QCheckBox] = {}
+        self.sliders: dict[tuple[str, str], QSlider] = {}
         words_box = QGroupBox("Wake words (microWakeWord, Apache-2.0)")
         grid = QGridLayout(words_box)
-        self.checks: dict[str, QCheckBox] = {}
-        self.sliders: dict[str, QSlider] = {}
         defaults = self._default_thresholds()
         for row, word in enumerate(available_words()):
-            check = QCheckBox(word)
-            check.setChecked(True)
-            slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setRange(1, 99)
-            slider.setValue(int(round(defaults.get(word, 0.5) * 100)))
-            value = QLabel(f"{slider.value() / 100:.2f}")
-            slider.valueChanged.connect(lambda v, label=value: label.setText(f"{v / 100:.2f}"))
-            grid.addWidget(check, row, 0)
-            grid.addWidget(QLabel("threshold"), row, 1)
-            grid.addWidget(slider, row, 2)
-            grid.addWidget(value, row, 3)
-            self.checks[word], self.sliders[word] = check, slider
+            self._word_row(grid, row, ("microwakeword", word), word, True, defaults.get(word, 0.5))
+        oww_box = QGroupBox("openWakeWord — NON-COMMERCIAL use only (CC BY-NC-SA 4.0)")
+        oww_grid = QGridLayout(oww_box)
+        # timer is one head with six classes and no single threshold: the CLI offers it
+        for row, head in enumerate(h for h in available_heads() if h != "timer"):
+            self._word_row(oww_grid, row, ("openwakeword", head), head, False, 0.5)
+        more_box = QGroupBox("Your own keywords, and a speech gate")
+        more = QGridLayout(more_box)
+        self.examples_button = QPushButton("Examples folder…")
+        self.examples_button.setToolTip("A folder with one sub-folder per keyword, holding a few recordings of it")
+        self.examples_button.clicked.connect(self._choose_examples)
+        self.examples_label = QLabel("none")
+        self.examples: Path | None = None
+        self.vad = QCheckBox("Only while someone speaks (Silero VAD)")
+        more.addWidget(self.examples_button, 0, 0)
+        more.addWidget(self.examples_label, 0, 1)
+        more.addWidget(self.vad, 1, 0, 1, 2)
+        detectors = QVBoxLayout()
+        for box in (words_box, oww_box, more_box):
+            detectors.addWidget(box)
 
         self.trace = ScoreTrace()
         self.log = QTreeWidget()
@@ -184,7 +199,7 @@ class ListenPage(QWidget):
         layout.addWidget(self.level)
         layout.addWidget(self.message)
         middle = QHBoxLayout()
-        middle.addWidget(words_box, 2)
+        middle.addLayout(detectors, 2)
         trace_box = QGroupBox("Scores, last 12 s")
         QVBoxLayout(trace_box).addWidget(self.trace)
         middle.addWidget(trace_box, 3)
@@ -193,6 +208,29 @@ class ListenPage(QWidget):
         QVBoxLayout(log_box).addWidget(self.log)
         layout.addWidget(log_box, 1)
         self.refresh_devices()
+
+    def _word_row(self, grid: QGridLayout, row: int, key: tuple[str, str], text: str, on: bool, default: float) -> None:
+        check = QCheckBox(text)
+        check.setChecked(on)
+        slider = QSlider(Qt.Orientation.Horizontal)
+        slider.setRange(1, 99)
+        slider.setValue(int(round(default * 100)))
+        value = QLabel(f"{slider.value() / 100:.2f}")
+        slider.valueChanged.connect(lambda v, label=value: label.setText(f"{v / 100:.2f}"))
+        grid.addWidget(check, row, 0)
+        grid.addWidget(QLabel("threshold"), row, 1)
+        grid.addWidget(slider, row, 2)
+        grid.addWidget(value, row, 3)
+        self.checks[key], self.sliders[key] = check, slider
+
+    def _choose_examples(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Keyword examples: one sub-folder per keyword")
+        if folder:
+            self.use_examples(Path(folder))
+
+    def use_examples(self, folder: Path | None) -> None:
+        self.examples = folder
+        self.examples_label.setText(str(folder) if folder else "none")
 
     @staticmethod
     def _default_thresholds() -> dict[str, float]:
@@ -222,19 +260,31 @@ class ListenPage(QWidget):
         self.source.insertItem(0, f"Recording: {Path(path).name}", str(path))
         self.source.setCurrentIndex(0)
 
+    def choice(self) -> tuple[ListenSpec, dict[tuple[str, str], float]] | None:
+        """What to listen for and at which thresholds, as chosen here (also for keyword search)."""
+        chosen = [key for key, check in self.checks.items() if check.isChecked()]
+        if not (chosen or self.examples):
+            return None
+        spec = ListenSpec(
+            wake=tuple(w for model, w in chosen if model == "microwakeword"),
+            openwakeword=tuple(w for model, w in chosen if model == "openwakeword"),
+            keyword_examples=self.examples,
+            vad=self.vad.isChecked(),
+        )
+        return spec, {key: self.sliders[key].value() / 100 for key in chosen}
+
     def start(self) -> None:
         source = self.source.currentData()
-        words = [w for w, check in self.checks.items() if check.isChecked()]
-        if not source or not words:
-            self.message.setText("Choose an input and at least one wake word.")
+        choice = self.choice()
+        if not source or choice is None:
+            self.message.setText("Choose an input and at least one wake word or keyword examples folder.")
             return
-        thresholds = {w: self.sliders[w].value() / 100 for w in words}
-        self.trace.reset(thresholds)
-        self.message.setText(f"Listening for {', '.join(words)}…")
+        self.message.setText("Loading the detectors…")
         self.thread = QThread(self)
-        self.worker = ListenWorker(words, thresholds, source, self.db)
+        self.worker = ListenWorker(*choice, source, self.db)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
+        self.worker.ready.connect(self._ready)
         self.worker.scores.connect(self._scores)
         self.worker.detected.connect(self._detected)
         self.worker.failed.connect(self.message.setText)
@@ -242,6 +292,10 @@ class ListenPage(QWidget):
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.thread.start()
+
+    def _ready(self, thresholds: dict) -> None:
+        self.trace.reset(thresholds)
+        self.message.setText(f"Listening for {', '.join(thresholds)}…")
 
     def stop(self) -> None:
         if self.worker is not None:

@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_label)
 
         self.library.tag_requested.connect(self.start_run)
+        self.library.keywords_requested.connect(lambda: self.start_run(keywords=True))
         self.library.pause_requested.connect(self._pause)
         self.library.cancel_requested.connect(self.cancel_run)
         self.library.folders_changed.connect(self._folders_changed)
@@ -179,8 +180,13 @@ class MainWindow(QMainWindow):
 
     # --- a run ----------------------------------------------------------------------------------
 
-    def start_run(self) -> None:
+    def start_run(self, keywords: bool = False) -> None:
+        """Tag the library's folders, or (``keywords``) search them for the Listen page's words."""
         if self.thread is not None:
+            return
+        choice = self.listen.choice() if keywords else None
+        if keywords and choice is None:
+            self.library.run_failed("choose wake words or a keyword examples folder on the Listen page first")
             return
         folders = [Path(f) for f in self.library.folder_list()]
         present = [f for f in folders if f.exists()]
@@ -192,7 +198,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Skipped, no longer there: {', '.join(gone)}", 10000)
         request = TagRequest(
             present, self.settings.db, self.settings.model, self.settings.backend, self.settings.device,
-            self.settings.coverage, self.settings.top_k, self.settings.threads,
+            self.settings.coverage, self.settings.top_k, self.settings.threads, *(choice or (None, {})),
         )  # fmt: skip
         self.library.run_started()
         self.thread, self.worker = start_tagging(request, self)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from core.listen.catalog import ListenSpec, build_detector, thresholds_for
+from core.listen.detector import ListenModelError, TriggerPolicy
+from core.listen.search import KeywordRun
 from core.models.registry import ModelError, resolve
 from core.models.runtime import load_backend
 from core.pipeline import Plan, RunObserver, TagOptions, TagRun
@@ -33,6 +36,8 @@ class TagRequest:
     coverage: str = "full"
     top_k: int = 5
     threads: int = 0  # 0: all cores
+    keywords: ListenSpec | None = None  # search for these words instead of tagging
+    thresholds: dict[tuple[str, str], float] = field(default_factory=dict)  # (model, word), as the Listen page
 
 
 @dataclass(frozen=True)
@@ -98,15 +103,25 @@ class TagWorker(QObject):
     def run(self) -> None:
         request = self.request
         try:
-            info = resolve(request.model)
-            backend = load_backend(info, request.backend, request.device, request.threads or None)
             with Store(request.db_path) as store:
-                options = TagOptions(segment_top_k=request.top_k, coverage=request.coverage)
-                summary = TagRun(backend, store, options, _SignalObserver(self), self.stop).run(request.folders)
-        except (ModelError, StoreError) as error:
+                run = self._keyword_run(store) if request.keywords else self._tag_run(store)
+                summary = run.run(request.folders)
+        except (ModelError, StoreError, ListenModelError) as error:
             self.failed.emit(str(error))
             return
         self.finished.emit(summary)
+
+    def _tag_run(self, store: Store) -> TagRun:
+        request = self.request
+        backend = load_backend(resolve(request.model), request.backend, request.device, request.threads or None)
+        options = TagOptions(segment_top_k=request.top_k, coverage=request.coverage)
+        return TagRun(backend, store, options, _SignalObserver(self), self.stop)
+
+    def _keyword_run(self, store: Store) -> KeywordRun:
+        spec = self.request.keywords
+        detector = build_detector(spec, self.request.device)
+        policy = TriggerPolicy(thresholds_for(detector, self.request.thresholds))
+        return KeywordRun(spec, detector, store, policy, TagOptions(), _SignalObserver(self), self.stop)
 
     def pause(self) -> None:
         self._resume.clear()

@@ -40,6 +40,16 @@ def speak(path: Path, text: str, voice: str = "en", pad_s: float = 1.5, speed: i
     return path, pad_s + len(speech) / rate
 
 
+def keyword_examples(root: Path) -> Path:
+    """Two custom keywords (lights_on, play_music), each said by three espeak-ng voices."""
+    for keyword in ("lights on", "play music"):
+        folder = root / keyword.replace(" ", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        for voice, speed in (("en", 150), ("en-us", 140), ("en+f3", 160)):
+            speak(folder / f"{voice}.wav", keyword, voice, pad_s=0.3, speed=speed)
+    return root
+
+
 def write(path: Path, audio: np.ndarray, rate: int, **kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(path), audio, rate, **kwargs)

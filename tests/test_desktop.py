@@ -10,14 +10,17 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QGroupBox  # noqa: E402
 
 from desktop_app.main_window import MainWindow  # noqa: E402
-from tests.audio_factory import bad_corpus, chords, write  # noqa: E402
+from tests.audio_factory import bad_corpus, chords, keyword_examples, speak, write  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -267,8 +270,6 @@ def test_settings_and_folders_persist_across_launches(qtbot, window: MainWindow,
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`")
 def test_listen_page_spots_a_wake_word_in_a_recording(qtbot, window: MainWindow, tmp_path: Path) -> None:
-    from tests.test_listen import speak
-
     page = window.listen
     window.nav.setCurrentRow(3)
     if not page.source.count():
@@ -282,3 +283,50 @@ def test_listen_page_spots_a_wake_word_in_a_recording(qtbot, window: MainWindow,
     assert "1 detection(s)" in page.message.text()
     with sqlite3.connect(tmp_path / "gui.db") as conn:
         assert conn.execute("SELECT word FROM detections").fetchall() == [("okay_nabu",)]
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`")
+def test_listen_page_runs_opt_in_models_and_keywords_from_examples(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    page = window.listen
+    assert page.checks[("openwakeword", "alexa")].isChecked() is False  # non-commercial: never on by default
+    assert "NON-COMMERCIAL" in page.findChildren(QGroupBox)[1].title()
+    for key, check in page.checks.items():
+        check.setChecked(key == ("openwakeword", "alexa"))
+    page.use_examples(keyword_examples(tmp_path / "examples"))
+    page.vad.setChecked(True)
+    alexa, _ = speak(tmp_path / "a.wav", "alexa", "en-us+m3")
+    lights, _ = speak(tmp_path / "l.wav", "okay, lights on please", "en-us+m3")
+    both = tmp_path / "both.wav"
+    write(both, np.concatenate([sf.read(str(alexa), dtype="float32")[0], sf.read(str(lights), dtype="float32")[0]]),
+          sf.info(str(alexa)).samplerate)  # fmt: skip
+    page.use_recording(str(both))
+    page.start()
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60_000)
+    heard = sorted(page.log.topLevelItem(i).text(1) for i in range(page.log.topLevelItemCount()))
+    assert heard == ["alexa", "lights_on"], page.message.text()
+    assert set(page.trace.thresholds) == {"alexa", "lights_on", "play_music"}
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`")
+def test_find_keywords_in_the_library_then_filter_by_word_and_see_the_hit(qtbot, window: MainWindow, tmp_path: Path):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    _, said_at = speak(calls / "call1.wav", "hello, okay nabu, what time is it", "en-us+m3")
+    speak(calls / "call2.wav", "the meeting starts at nine in the morning")
+    bad_corpus(calls / "broken")
+    window.library.add_folder(str(calls))
+    for key, check in window.listen.checks.items():
+        check.setChecked(key == ("microwakeword", "okay_nabu"))
+    with qtbot.waitSignal(window.run_ended, timeout=120_000) as ended:
+        window.library.keywords_button.click()
+    assert (ended.args[0].tagged, ended.args[0].failed) == (2, 4)
+
+    results = window.results
+    results.model_box.setCurrentText("keywords:okay_nabu")
+    results.label_box.setCurrentText("okay_nabu")
+    results.apply_filters()
+    assert [Path(results.model.row(i).path).name for i in range(results.model.rowCount())] == ["call1.wav"]
+    results.table.selectRow(0)
+    [(start, end, [hit])] = results.detail.timeline.segments
+    # within the sentence (1.5 s of silence before it), after "hello": clicking it plays from ``start``
+    assert hit.label == "okay_nabu" and 1.5 <= start < end < said_at

@@ -21,7 +21,7 @@ from core.listen.vad import SpeechGate
 from core.models.backend import TorchBackend
 from core.models.registry import inspect_folder
 from core.store import Store
-from tests.audio_factory import bad_corpus, chords, speak, write
+from tests.audio_factory import bad_corpus, chords, keyword_examples, speak, write
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`")
 
@@ -31,13 +31,7 @@ OTHER_SPEECH = "the weather is nice today, and the meeting starts at nine in the
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two custom keywords, each said by three voices; the tests speak them in a fourth."""
-    root = tmp_path_factory.mktemp("examples")
-    for keyword in ("lights on", "play music"):
-        for voice, speed in (("en", 150), ("en-us", 140), ("en+f3", 160)):
-            folder = root / keyword.replace(" ", "_")
-            folder.mkdir(exist_ok=True)
-            speak(folder / f"{voice}.wav", keyword, voice, pad_s=0.3, speed=speed)
-    return root
+    return keyword_examples(tmp_path_factory.mktemp("examples"))
 
 
 def fired(detector, path: Path) -> list[tuple[str, float]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .detector import Detector, DetectorGroup, ListenModelError
+from .detector import Detector, DetectorGroup, ListenModelError, models_of
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,16 @@ def build_detector(spec: ListenSpec, device: str = "cpu") -> Detector:
 
         detector = SpeechGate(detector)
     return detector
+
+
+def thresholds_for(detector: Detector, chosen: dict[tuple[str, str], float]) -> dict[str, float]:
+    """Thresholds keyed by (model, word), as a UI offers them, for the words this detector names."""
+    found = {}
+    for name, model in models_of(detector).items():
+        key = (model, name.split("@")[0])
+        if key in chosen:
+            found[name] = chosen[key]
+    return found
 
 
 def _classifier(name: str, hop_frames: int, device: str) -> Detector:

