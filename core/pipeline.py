@@ -438,11 +438,19 @@ class TagRun(Run):
     def _decode_worker(
         self, jobs: list[FileStat], next_job: Iterator[int], lock: threading.Lock, items: queue.Queue
     ) -> None:
+        try:
+            self._decode_jobs(jobs, next_job, lock, items)
+        finally:  # always say so, or a model thread waiting for more audio would wait forever
+            self._put(items, _DONE, force=True)
+
+    def _decode_jobs(
+        self, jobs: list[FileStat], next_job: Iterator[int], lock: threading.Lock, items: queue.Queue
+    ) -> None:
         while not self._halted():
             with lock:
                 job = next(next_job, None)
             if job is None:
-                break
+                return
             stat = jobs[job]
             self.observer.file_started(stat)
             try:
@@ -454,7 +462,6 @@ class TagRun(Run):
             except Exception as error:  # noqa: BLE001 - one bad file must never end the batch
                 log.exception("unexpected failure while decoding %s", stat.path)
                 self._put(items, _FileError(job, FileFailure(stat, f"{type(error).__name__}: {error}")))
-        self._put(items, _DONE, force=True)
 
     def _put(self, items: queue.Queue, item: object, force: bool = False) -> bool:
         """Queue an item, giving up when the run is stopped (unless ``force``)."""

@@ -56,6 +56,10 @@ class ResultsPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._row_selected)
 
         self.model_box = QComboBox()
+        # keyword searches are named for their words: room for most of the name, the rest in the tooltip
+        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_box.setMinimumContentsLength(22)
+        self.model_box.currentTextChanged.connect(self.model_box.setToolTip)
         self.group_box = QComboBox()
         self.label_box = QComboBox()
         self.status_box = QComboBox()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -175,6 +177,33 @@ def test_stop_keeps_committed_files_and_the_next_run_resumes(backend: TorchBacke
     assert second.skipped == first.tagged and second.tagged == 6 - first.tagged
     assert rows(db, "SELECT COUNT(*) FROM analyses")[0][0] == 6
     assert [r[0] for r in rows(db, "SELECT status FROM runs ORDER BY id")] == ["interrupted", "completed"]
+
+
+def test_a_stop_while_the_model_waits_for_audio_still_ends_the_run(backend: TorchBackend, tmp_path: Path) -> None:
+    """The model thread is blocked waiting for the next file's audio when the stop comes."""
+    for i in range(3):
+        write(tmp_path / "lib" / f"track{i}.wav", chords(4.0, seed=i), 22050)
+
+    stop = threading.Event()
+
+    class StopWhileDecodingTheSecond(RunObserver):
+        def file_started(self, stat) -> None:
+            if stat.path.name == "track1.wav":
+                time.sleep(0.5)  # the model thread finishes track0 and waits for audio
+                stop.set()
+
+    outcome: list = []
+
+    def tag_in_a_thread() -> None:  # as the GUI runs it; a hang must not hang the test suite
+        with Store(tmp_path / "w.db") as store:
+            run = TagRun(backend, store, TagOptions(batch_size=1), StopWhileDecodingTheSecond(), stop)
+            outcome.append(run.run([tmp_path / "lib"]))
+
+    worker = threading.Thread(target=tag_in_a_thread, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the run hung after stop"
+    assert outcome[0].interrupted and outcome[0].tagged <= 1
 
 
 def test_excerpts_tag_three_stretches_and_a_full_run_upgrades_them(backend: TorchBackend, tmp_path: Path) -> None:

@@ -60,9 +60,19 @@ def spoken_memo() -> Path | None:
         subprocess.run(["espeak-ng", "-v", "en", "-s", "150", "-w", str(raw), text], check=True)
         speech, rate = sf.read(str(raw), dtype="float32")
         parts += [np.zeros(rate, dtype=np.float32), speech]
-    memo = Path(os.environ["EARMARK_HOME"]) / "voice memo with wake words.wav"
+    memo = Path(os.environ["EARMARK_HOME"]) / "memos" / "voice memo with wake words.wav"
+    memo.parent.mkdir()
     sf.write(str(memo), np.concatenate([*parts, np.zeros(rate, dtype=np.float32)]), rate)
     return memo
+
+
+def shoot_results(window: MainWindow, name: str) -> None:
+    """The Results page with its filters applied and the first file open in the detail pane."""
+    window.nav.setCurrentRow(1)
+    window.results.apply_filters()
+    window.results.table.selectRow(0)
+    wait(300)
+    window.grab().save(str(OUT / name))
 
 
 def main() -> None:
@@ -86,12 +96,8 @@ def main() -> None:
     wait(200)
     window.grab().save(str(OUT / "library.png"))
 
-    window.nav.setCurrentRow(1)
     window.results.status_box.setCurrentText("All")
-    window.results.apply_filters()
-    window.results.table.selectRow(0)
-    wait(300)
-    window.grab().save(str(OUT / "results.png"))
+    shoot_results(window, "results.png")
 
     window.nav.setCurrentRow(2)
     window.models.table.selectRow(0)
@@ -105,6 +111,14 @@ def main() -> None:
         while window.listen.worker is not None:
             wait(100)
         window.grab().save(str(OUT / "listen.png"))
+        # keyword search over the memo's folder, then its hits on the Results page
+        window.library.folders.item(0).setSelected(True)  # the music folder: remove it, as a user would
+        window.library.remove.click()
+        window.library.add_folder(str(recording.parent))
+        window.library.keywords_button.click()
+        loop.exec()
+        window.results.model_box.setCurrentText("keywords:okay_nabu,hey_jarvis,hey_mycroft,alexa")
+        shoot_results(window, "keywords.png")
 
     window.nav.setCurrentRow(5)
     wait(200)
