@@ -53,7 +53,7 @@ def test_openwakeword_is_opt_in_and_says_its_licence() -> None:
     default = ListenSpec()
     assert build_detector(default).name == "microwakeword" and default.notices == []
     chosen = ListenSpec(openwakeword=("alexa",))
-    build_detector(chosen)
+    assert build_detector(chosen).name == "openwakeword"
     assert chosen.notices == ["openWakeWord models: CC BY-NC-SA 4.0 (non-commercial use only)"]
     with pytest.raises(ListenModelError, match="no openWakeWord model computer"):
         OpenWakeWordDetector(["computer"])

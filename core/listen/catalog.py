@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .detector import Detector, DetectorGroup, ListenModelError, models_of
+from .oww import NOTICE as OWW_NOTICE
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,11 @@ class ListenSpec:
     model: str | None = None  # an Earmark classification model on a sliding window
     vad: bool = False  # gate every score with Silero VAD
     hop_frames: int = 1  # sliding-window hop, in 80 ms frames
-    notices: list[str] = field(default_factory=list, compare=False)
+
+    @property
+    def notices(self) -> list[str]:
+        """What a user must be told about the models this spec loads (their licences)."""
+        return [OWW_NOTICE] if self.openwakeword else []
 
     @property
     def wants_default(self) -> bool:
@@ -43,10 +48,9 @@ def build_detector(spec: ListenSpec, device: str = "cpu") -> Detector:
     if spec.wake or spec.wants_default:
         detectors.append(MicroWakeWordDetector(list(spec.wake) or None))
     if spec.openwakeword:
-        from .oww import NOTICE, OpenWakeWordDetector
+        from .oww import OpenWakeWordDetector
 
         detectors.append(OpenWakeWordDetector(list(spec.openwakeword)))
-        spec.notices.append(NOTICE)
     if spec.keyword_examples is not None:
         from .examples import ExampleKeywordDetector
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 
 from ..audio import DecodeError, probe
@@ -69,7 +70,7 @@ class KeywordRun(Run):
         policy: TriggerPolicy | None = None,
         options: TagOptions | None = None,
         observer: RunObserver | None = None,
-        stop=None,
+        stop: threading.Event | None = None,
     ) -> None:
         super().__init__(store, options, observer, stop)
         self.policy = policy or TriggerPolicy()
