@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .detector import Detector, DetectorGroup, ListenModelError, models_of
+from .detector import Detector, DetectorGroup, ListenModelError, origins_of
 from .oww import NOTICE as OWW_NOTICE
 
 
@@ -67,12 +67,7 @@ def build_detector(spec: ListenSpec, device: str = "cpu") -> Detector:
 
 def thresholds_for(detector: Detector, chosen: dict[tuple[str, str], float]) -> dict[str, float]:
     """Thresholds keyed by (model, word), as a UI offers them, for the words this detector names."""
-    found = {}
-    for name, model in models_of(detector).items():
-        key = (model, name.split("@")[0])
-        if key in chosen:
-            found[name] = chosen[key]
-    return found
+    return {name: chosen[origin] for name, origin in origins_of(detector).items() if origin in chosen}
 
 
 def _classifier(name: str, hop_frames: int, device: str) -> Detector:

@@ -36,16 +36,16 @@ class DetectorGroup:
     def __init__(self, detectors: list[Detector]) -> None:
         self.detectors = detectors
         self.words: list[str] = []
-        self.word_models: dict[str, str] = {}  # word -> the model that scores it, stored with each detection
+        self.origins: dict[str, tuple[str, str]] = {}  # name -> (the model that scores it, its own word)
         self.default_thresholds: dict[str, float] = {}
         self._names: list[dict[str, str]] = []
         for detector in detectors:
             names = {}
             for word in detector.words:
-                name = f"{word}@{detector.name}" if word in self.word_models else word
+                name = f"{word}@{detector.name}" if word in self.origins else word
                 names[word] = name
                 self.words.append(name)
-                self.word_models[name] = detector.name
+                self.origins[name] = (detector.name, word)
                 self.default_thresholds[name] = detector.default_thresholds[word]
             self._names.append(names)
 
@@ -60,9 +60,12 @@ class DetectorGroup:
             detector.reset()
 
 
-def models_of(detector: Detector) -> dict[str, str]:
-    """Which model scores each word (a group knows per word; a single detector is its own name)."""
-    return getattr(detector, "word_models", None) or dict.fromkeys(detector.words, detector.name)
+def origins_of(detector: Detector) -> dict[str, tuple[str, str]]:
+    """Per word the detector names: (the model that scores it, the word as that model calls it).
+
+    A group (or a gate around one) knows per word; a single detector is its own model.
+    """
+    return getattr(detector, "origins", None) or {word: (detector.name, word) for word in detector.words}
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class Spotter:
         self._streak = dict.fromkeys(detector.words, 0)
         self._quiet_until = dict.fromkeys(detector.words, -1.0)
         self.last_scores: dict[str, float] = dict.fromkeys(detector.words, 0.0)
-        self.models = models_of(detector)
+        self.models = {word: model for word, (model, _own) in origins_of(detector).items()}
 
     def feed(self, frame: np.ndarray) -> list[Detection]:
         self.samples += len(frame)

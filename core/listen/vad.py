@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .detector import SAMPLE_RATE, Detector, models_of
+from .detector import SAMPLE_RATE, Detector, origins_of
 from .embedding import onnx_session, package_dir
 
 CHUNK = 512  # samples per Silero step at 16 kHz
@@ -53,7 +53,7 @@ class SpeechGate:
         self.name = detector.name
         self.words = detector.words
         self.default_thresholds = detector.default_thresholds
-        self.word_models = models_of(detector)
+        self.origins = origins_of(detector)
         self.vad = SileroVAD()
         self.threshold = threshold
         self.hangover = int(hangover_s * SAMPLE_RATE)
