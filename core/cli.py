@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = model_commands.add_parser("export", help="export a model to ONNX (checked against torch)")
     export.add_argument("name")
     export.add_argument("--int8", action="store_true", help="also quantise MatMul/Gemm to int8 (validated)")
+
+    from . import cli_train  # imports this module's CliError, so it is loaded only once this one is
+
+    cli_train.add_commands(commands)
     return parser
 
 
@@ -138,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             return _listen(args)
         if args.command == "devices":
             return _devices()
+        if args.command in ("train", "evaluate"):
+            from . import cli_train
+
+            return cli_train.train(args) if args.command == "train" else cli_train.evaluate(args)
         return _models(args)
     except CliError as error:
         print(f"earmark: {error}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,6 +27,7 @@ from .models_page import ModelsPage
 from .results_page import ResultsPage
 from .settings import AppSettings
 from .settings_page import SettingsPage
+from .train_wizard import TrainWizard
 from .worker import TagRequest, TagWorker, start_tagging
 
 REFRESH_MS = 1500  # how often the results table re-reads during a run
@@ -36,13 +37,6 @@ QListWidget#nav { border: none; background: palette(base); font-size: 14px; padd
 QListWidget#nav::item { padding: 9px 10px; border-radius: 6px; margin: 1px 6px; }
 QListWidget#nav::item:selected { background: palette(highlight); color: palette(highlighted-text); }
 """
-
-
-def _placeholder(title: str, text: str) -> QWidget:
-    page = QLabel(f"<h2>{title}</h2><p>{text}</p>")
-    page.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    page.setWordWrap(True)
-    return page
 
 
 class MainWindow(QMainWindow):
@@ -69,9 +63,8 @@ class MainWindow(QMainWindow):
         self.models.active = self.settings.model
         self.settings_page = SettingsPage(self.settings)
         self.listen = ListenPage(self.settings.db)
-        train = _placeholder(
-            "Train", "The fine-tune wizard (teach Earmark your own labels) arrives with its own release."
-        )
+        self.train = TrainWizard()
+        self.train.model_ready.connect(self._model_trained)
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
@@ -86,7 +79,7 @@ class MainWindow(QMainWindow):
             zip(
                 self.PAGES,
                 icons,
-                (self.library, self.results, self.models, self.listen, train, self.settings_page),
+                (self.library, self.results, self.models, self.listen, self.train, self.settings_page),
                 strict=True,
             ),
             start=1,
@@ -166,6 +159,14 @@ class MainWindow(QMainWindow):
         self.settings.model = name
         self.settings.save(self.qsettings)
         self._update_status()
+
+    def _model_trained(self, name: str, activate: bool) -> None:
+        if activate:
+            self.models.active = name
+            self._model_changed(name)
+        self.statusBar().showMessage(
+            f"Model {name} installed" + (" and active: Tag in the Library uses it" if activate else ""), 10000
+        )
 
     def _settings_changed(self) -> None:
         self.settings.save(self.qsettings)
@@ -254,6 +255,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Closing during a run stops it cleanly: committed files stay, the next Tag resumes."""
         self.listen.shutdown()
+        self.train.shutdown()
         if self.worker is not None and self.thread is not None:
             for signal in (self.worker.finished, self.worker.failed, self.worker.progress):
                 signal.disconnect()  # the window is going: nothing may update it any more

@@ -20,15 +20,24 @@ from core.models.onnx_backend import export_report
 from core.models.registry import ModelError, available_names, resolve
 from core.models.runtime import choose
 
+from .worker import start_in_thread
 
-class _ExportWorker(QObject):
+
+class ExportWorker(QObject):
     done = Signal(str)
+    finished = Signal()
 
     def __init__(self, name: str, int8: bool) -> None:
         super().__init__()
         self.name, self.int8 = name, int8
 
     def run(self) -> None:
+        try:
+            self._export()
+        finally:
+            self.finished.emit()
+
+    def _export(self) -> None:
         try:
             report = export(resolve(self.name), int8=self.int8)
         except ModelError as error:
@@ -137,15 +146,9 @@ class ModelsPage(QWidget):
             return
         self.message.setText(f"Exporting {name}…")
         self.export_button.setEnabled(False)
-        thread = QThread(self)
-        worker = _ExportWorker(name, self.int8.isChecked())
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
+        worker = ExportWorker(name, self.int8.isChecked())
         worker.done.connect(self._export_done)
-        worker.done.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self._thread, self._worker = start_in_thread(worker, self), worker
 
     def _export_done(self, text: str) -> None:
         self.message.setText(text)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from core.listen.catalog import ListenSpec, build_detector, thresholds_for
 from core.listen.detector import ListenModelError, TriggerPolicy
@@ -143,14 +143,25 @@ class TagWorker(QObject):
                 return
 
 
-def start_tagging(request: TagRequest, parent: QObject) -> tuple[QThread, TagWorker]:
-    """Start ``request`` in a new thread; the thread quits and both clean up when the run ends."""
+def start_in_thread(worker: QObject, parent: QObject, *also_stop_on) -> QThread:
+    """Run ``worker.run`` in a new thread that quits, and lets both go, once ``worker.finished``
+    (or one of the ``also_stop_on`` signals) fires.
+
+    The caller keeps its references only until then (``deleteLater`` follows).
+    """
     thread = QThread(parent)
-    worker = TagWorker(request)
+    thread.setObjectName(type(worker).__name__)  # named in Qt's messages ("QThread: Destroyed while...")
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
-    worker.failed.connect(thread.quit)
+    for signal in (worker.finished, *also_stop_on):
+        # direct: quit() is thread-safe, and a queued one could wait behind a GUI slot that waits for the thread
+        signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.finished.connect(worker.deleteLater)
     thread.start()
-    return thread, worker
+    return thread
+
+
+def start_tagging(request: TagRequest, parent: QObject) -> tuple[QThread, TagWorker]:
+    """Start ``request`` in a new thread; the thread quits and both clean up when the run ends."""
+    worker = TagWorker(request)
+    return start_in_thread(worker, parent, worker.failed), worker

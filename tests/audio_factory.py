@@ -99,3 +99,13 @@ def bad_corpus(root: Path) -> dict[str, Path]:
     dangling = root / "gone.ogg"
     dangling.symlink_to(root / "does-not-exist.ogg")
     return {"truncated.flac": truncated, "empty.wav": empty, "notes.mp3": text, "gone.ogg": dangling}
+
+
+def labelled_folder(root: Path, per_label: int = 6, seconds: float = 4.0) -> Path:
+    """``root/tones`` (steady sines) and ``root/noise`` (white noise), plus one corrupt file in noise/."""
+    rng = np.random.default_rng(0)
+    for i in range(per_label):
+        write(root / "tones" / f"tone{i}.wav", tone(seconds, freq=300.0 + 90 * i), 16000)
+        write(root / "noise" / f"noise{i}.wav", rng.normal(0, 0.1, int(seconds * 16000)).astype(np.float32), 16000)
+    (root / "noise" / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
+    return root

@@ -330,3 +330,78 @@ def test_find_keywords_in_the_library_then_filter_by_word_and_see_the_hit(qtbot,
     [(start, end, [hit])] = results.detail.timeline.segments
     # within the sentence (1.5 s of silence before it), after "hello": clicking it plays from ``start``
     assert hit.label == "okay_nabu" and 1.5 <= start < end < said_at
+
+
+def test_the_train_wizard_teaches_a_model_and_makes_it_active(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """Folder -> labels -> settings -> training -> results -> finish, as a user clicks through it."""
+    from core.models.registry import resolve
+    from tests.audio_factory import labelled_folder
+
+    folder = labelled_folder(tmp_path / "my sounds")
+    window.nav.setCurrentRow(window.PAGES.index("Train"))
+    wizard = window.train
+    assert wizard.currentPage() is wizard.folder_page and not wizard.folder_page.isComplete()
+
+    wizard.folder_page.path.setText(str(folder))
+    wizard.folder_page.path.editingFinished.emit()
+    qtbot.waitUntil(wizard.folder_page.isComplete, timeout=60_000)
+    wizard.next()
+    classes = wizard.classes_page
+    assert [classes.table.item(r, 0).text() for r in range(2)] == ["noise", "tones"]
+    assert [classes.table.item(r, 1).text() for r in range(2)] == ["6", "6"]
+    assert classes.skipped.count() == 1 and "corrupt.wav" in classes.skipped.item(0).text()
+
+    wizard.next()
+    settings = wizard.settings_page
+    assert settings.base.currentData() == "whisper-tiny-en"  # 4 s files: more likely speech than songs
+    assert not settings.advanced.isVisible()
+    settings.set_base_folder(Path(window.settings.model))  # the tiny test model, for speed
+    settings.name.setText("sounds")
+    settings.epochs.setValue(4)
+    settings.toggle.click()
+    assert settings.advanced.isVisible()
+    settings.batch.setValue(4)
+    settings.scope.setCurrentIndex(settings.scope.findText("The whole network"))
+    settings.rate.setText("3e-3")
+
+    wizard.next()  # the commit button: "Start training"
+    training = wizard.training_page
+    assert wizard.currentPage() is training
+    qtbot.waitUntil(training.isComplete, timeout=120_000)
+    assert training.chart.accuracies and training.log.count() == len(training.chart.accuracies)
+    assert "as sounds" in training.status.text()
+
+    wizard.next()
+    results = wizard.results_page
+    assert "100.0% accuracy" in results.headline.text()
+    assert results.confusion.labels == ["noise", "tones"]
+    assert results.per_label.rowCount() == 2
+
+    wizard.next()
+    assert wizard.currentPage() is wizard.finish_page and wizard.finish_page.activate.isChecked()
+    with qtbot.waitSignal(wizard.model_ready) as ready:
+        wizard.button(wizard.WizardButton.FinishButton).click()
+    assert ready.args == ["sounds", True]
+    assert window.settings.model == "sounds" and resolve("sounds").labels == ["noise", "tones"]
+    assert wizard.currentPage() is wizard.folder_page  # ready for the next model
+
+
+def test_cancelling_training_in_the_wizard_installs_nothing(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    from core.paths import models_dir
+    from tests.audio_factory import labelled_folder
+
+    folder = labelled_folder(tmp_path / "sounds", seconds=12.0)
+    window.nav.setCurrentRow(window.PAGES.index("Train"))
+    wizard = window.train
+    wizard.folder_page.read(folder)
+    qtbot.waitUntil(wizard.folder_page.isComplete, timeout=60_000)
+    wizard.next()
+    wizard.next()
+    wizard.settings_page.set_base_folder(Path(window.settings.model))
+    wizard.settings_page.name.setText("cancelled")
+    wizard.next()
+    training = wizard.training_page
+    training.cancel_button.click()  # at once: while it is still reading clips
+    qtbot.waitUntil(lambda: training.again.isVisible() and training.thread is None, timeout=60_000)
+    assert "nothing was installed" in training.status.text()
+    assert not training.isComplete() and not (models_dir() / "cancelled").exists()

@@ -73,7 +73,9 @@ class Backend:
         extractor = self.feature_extractor
         if hasattr(extractor, "patches"):
             return Windowing(None, float(extractor.patch_seconds))
-        if getattr(extractor, "n_samples", None):  # Whisper: fixed 30 s input
+        if getattr(self.config, "clip_seconds", None):  # fine-tuned by Earmark: the length it learnt on
+            seconds = float(self.config.clip_seconds)
+        elif getattr(extractor, "n_samples", None):  # Whisper: fixed 30 s input
             seconds = extractor.n_samples / self.sampling_rate
         elif getattr(extractor, "max_length", None) and hasattr(extractor, "num_mel_bins"):  # AST: frames of 10 ms
             seconds = extractor.max_length * 0.01

@@ -1,0 +1,187 @@
+"""``earmark train`` and ``earmark evaluate``: fine-tune on a labelled folder, score on another.
+
+Training runs in a worker thread so that Ctrl-C in the terminal becomes a clean cancel: the
+Trainer stops after its current step and the best finished epoch (if any) is still installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from .cli import EXIT_INTERRUPTED, EXIT_OK, CliError
+
+
+def add_commands(commands) -> None:
+    from .train.options import BASE_NAMES, TrainOptions
+
+    defaults = TrainOptions()
+    train = commands.add_parser(
+        "train",
+        help="fine-tune a model on a folder with one sub-folder of audio per label",
+        description="FOLDER/<label>/<audio files>: each sub-folder is a label. The result is installed "
+        "as a model that `earmark tag --model NAME` and the app can use.",
+    )
+    train.add_argument("folder", type=Path, metavar="FOLDER")
+    train.add_argument(
+        "--base", default=None, help=f"base model: {', '.join(BASE_NAMES)}, or a Hugging Face folder "
+        "(default: musicnn-msd)",
+    )  # fmt: skip
+    train.add_argument("--out", default=None, help="name of the new model (default: FOLDER-BASE)")
+    train.add_argument("--replace", action="store_true", help="overwrite an installed model of that name")
+    train.add_argument("--epochs", type=int, default=defaults.epochs)
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--learning-rate", type=float, default=None, help="default: 1e-3 frozen, 1e-4 unfrozen")
+    freeze = train.add_mutually_exclusive_group()
+    freeze.add_argument("--freeze", dest="freeze", action="store_true", default=None, help="train only the head")
+    freeze.add_argument("--unfreeze", dest="freeze", action="store_false", help="train the whole network")
+    train.add_argument("--clip-seconds", type=float, default=None, help="default: the base's input length, "
+                       "or what covers 90 %% of the files")  # fmt: skip
+    train.add_argument("--max-clips-per-file", type=int, default=defaults.max_clips_per_file)
+    train.add_argument("--validation", type=float, default=defaults.validation_fraction, help="share of files held out")
+    train.add_argument(
+        "--patience", type=int, default=defaults.patience, help="epochs without progress before stopping"
+    )
+    train.add_argument("--no-augment", action="store_true", help="no random gain, shift and noise")
+    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    train.add_argument("--export-onnx", action="store_true", help="also export the result to ONNX")
+
+    evaluate = commands.add_parser("evaluate", help="score a model on a labelled folder it did not train on")
+    evaluate.add_argument("folder", type=Path, metavar="FOLDER")
+    evaluate.add_argument("--model", required=True)
+
+
+def _summary(folder: Path):
+    from .train.dataset import DatasetError, inspect_labelled_folder
+
+    def dots(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rreading {done}/{total} files", end="" if done < total else "\n", file=sys.stderr)
+
+    try:
+        summary = inspect_labelled_folder(folder, on_file=dots)
+    except DatasetError as error:
+        raise CliError(f"cannot train on {folder}:\n  " + "\n  ".join(str(error).splitlines())) from error
+    print(f"{folder}: {len(summary.files)} files, {len(summary.labels)} labels")
+    for label, count in summary.counts().items():
+        print(f"  {label:24} {count:5d} files")
+    for skipped in summary.skipped:
+        print(f"  skipped {skipped.path}: {skipped.reason}")
+    for warning in summary.warnings:
+        print(f"  warning: {warning}")
+    return summary
+
+
+def print_report(report: dict, labels: list[str]) -> None:
+    """Accuracy, per-label precision/recall and the confusion matrix, as a table."""
+    print(f"accuracy {report['accuracy']:.1%}, macro F1 {report['macro_f1']:.3f} on {report['examples']} examples")
+    width = max(8, *(len(label) for label in labels))
+    print(f"  {'label':{width}}  precision  recall  support")
+    for label in labels:
+        row = report["per_label"][label]
+        print(f"  {label:{width}}  {row['precision']:9.1%}  {row['recall']:6.1%}  {row['support']:7d}")
+    print("  confusion (rows: true label, columns: predicted, in the order above):")
+    for label, row in zip(labels, report["confusion"], strict=True):
+        print(f"  {label:{width}}  " + " ".join(f"{n:4d}" for n in row))
+
+
+def _progress_printer():
+    state = {"epochs": 0}
+
+    def show(event) -> None:
+        if event.stage == "train" and len(event.history) > state["epochs"]:
+            state["epochs"] = len(event.history)
+            last = event.history[-1]
+            eta = f", about {event.eta_s:.0f} s left" if event.eta_s else ""
+            loss = f"train loss {last.train_loss:.3f}, " if last.train_loss is not None else ""
+            print(f"epoch {last.epoch}: {loss}validation loss {last.eval_loss:.3f}, accuracy {last.accuracy:.1%}{eta}")
+        elif event.stage in ("evaluate", "save") and event.message:
+            print(event.message)
+
+    return show
+
+
+def train(args: argparse.Namespace) -> int:
+    from .models.registry import ModelError
+    from .train.bases import resolve_base
+    from .train.job import TrainJob, TrainOptions, check_name, default_name
+
+    base_name = args.base or "musicnn-msd"
+    name = args.out or default_name(args.folder, base_name)
+    try:
+        check_name(name, args.replace)
+        base = resolve_base(base_name)
+    except ModelError as error:
+        raise CliError(str(error)) from error
+    summary = _summary(args.folder)
+    options = TrainOptions(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        freeze_backbone=args.freeze,
+        clip_seconds=args.clip_seconds,
+        max_clips_per_file=args.max_clips_per_file,
+        validation_fraction=args.validation,
+        patience=args.patience,
+        augment=not args.no_augment,
+        seed=args.seed,
+        device=args.device,
+        export_onnx=args.export_onnx,
+    )
+    job = TrainJob(summary, base, name, options, progress=_progress_printer(), replace=args.replace)
+    settings = job.options
+    print(
+        f"training {name} from {base.name}: {settings.epochs} epochs at most, "
+        f"{'head only' if settings.freeze_backbone else 'whole network'}, learning rate {settings.learning_rate:g}"
+    )
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = job.run()
+        except (ModelError, OSError, ValueError, RuntimeError) as error:
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="earmark-train")
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        print("cancelling after the current step...", file=sys.stderr)
+        job.cancel()
+        worker.join()
+    if "error" in outcome:
+        raise CliError(f"training failed: {outcome['error']}")
+    result = outcome["result"]
+    if result.path is None:
+        print("cancelled before the first epoch finished: nothing installed", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    report = result.report
+    print(f"validation ({report['data']['validation_files']} files, best epoch {report['best_epoch']}, "
+          f"{report['stopped']}, {report['train_seconds']:.0f} s on {report['device']}):")  # fmt: skip
+    print_report(report["validation"], summary.labels)
+    print(f"installed {result.name} at {result.path}")
+    print(f"tag with it: earmark tag --model {result.name} FOLDER")
+    return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from .models.registry import ModelError, resolve
+    from .models.runtime import load_backend
+    from .train.evaluate import evaluate_folder
+
+    try:
+        backend = load_backend(resolve(args.model))
+        summary = _summary(args.folder)
+        report, predictions = evaluate_folder(backend, summary)
+    except ModelError as error:
+        raise CliError(str(error)) from error
+    print_report(report, backend.labels)
+    wrong = [p for p in predictions if p.predicted != p.label]
+    for prediction in wrong:
+        print(f"  wrong: {prediction.path}: {prediction.label} -> {prediction.predicted} ({prediction.confidence:.2f})")
+    return EXIT_OK

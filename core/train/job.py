@@ -1,0 +1,361 @@
+"""One fine-tuning run: labelled folder + base model -> an installed Earmark model and its report.
+
+The ``transformers`` Trainer does the training (epoch evaluation, best-epoch reload, early
+stopping, fp16 on a GPU); this module wires the data to it, listens to it through a
+TrainerCallback (progress for the CLI and the wizard, cancellation), and installs the result
+atomically: the model is assembled in a hidden scratch folder under ``models/`` and renamed into
+place only when complete, so a crash or a cancel never leaves a half-written model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_callback import PrinterCallback
+
+from ..models.registry import ModelError, ModelInfo, inspect_folder
+from ..paths import models_dir
+from .bases import base_licence, default_clip_seconds, prepare
+from .collate import Augmenter, Collator
+from .dataset import ClipDataset, FolderSummary, cut, split
+from .metrics import classification_report, trainer_metrics
+from .options import TrainOptions
+
+REPORT_FILE = "training_report.json"
+
+
+class TrainCancelled(Exception):
+    """Raised inside the job when the user cancels before any epoch finished."""
+
+
+@dataclass
+class EpochRecord:
+    epoch: int
+    train_loss: float | None
+    eval_loss: float
+    accuracy: float
+    macro_f1: float
+
+
+@dataclass
+class TrainProgress:
+    """What the CLI prints and the wizard draws; emitted after each step and each evaluation."""
+
+    stage: str  # "prepare", "train", "evaluate", "save"
+    message: str = ""
+    done: int = 0
+    total: int = 0
+    epoch: float = 0.0
+    eta_s: float | None = None
+    loss: float | None = None
+    history: list[EpochRecord] = field(default_factory=list)
+
+
+@dataclass
+class TrainResult:
+    """How a run ended: the installed model (None if cancelled before a usable epoch) and its report."""
+
+    name: str
+    path: Path | None
+    report: dict
+    cancelled: bool = False
+
+
+def default_name(folder: Path, base: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", f"{folder.resolve().name}-{Path(base).name}").strip("-.") or "model"
+
+
+def check_name(name: str, replace: bool) -> Path:
+    """Where a model called ``name`` would be installed; refused if taken (unless ``replace``)."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise ModelError(f"model name {name!r}: use letters, digits, '.', '_' and '-' only")
+    target = models_dir() / name
+    if target.exists() and not replace:
+        raise ModelError(f"a model called {name!r} already exists; choose another name or replace it")
+    return target
+
+
+class _WeightedTrainer(Trainer):
+    """Cross-entropy with per-label weights, so that a small label counts as much as a big one."""
+
+    def __init__(self, *args, class_weights: torch.Tensor, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.class_weights = class_weights
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        weights = self.class_weights.to(outputs.logits.device, outputs.logits.dtype)
+        loss = torch.nn.functional.cross_entropy(outputs.logits, labels, weight=weights)
+        return (loss, outputs) if return_outputs else loss
+
+
+class _Progress(TrainerCallback):
+    """Turns the Trainer's events into :class:`TrainProgress` and honours the cancel flag."""
+
+    def __init__(self, job: TrainJob) -> None:
+        self.job = job
+        self.history: list[EpochRecord] = []
+        self.last_loss: float | None = None
+        self.started = time.monotonic()
+
+    def _emit(self, state, message: str = "") -> None:
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / state.global_step * (state.max_steps - state.global_step) if state.global_step else None
+        self.job.emit(
+            TrainProgress(
+                "train", message, state.global_step, state.max_steps, state.epoch or 0.0, eta,
+                self.last_loss, list(self.history),
+            )
+        )  # fmt: skip
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.started = time.monotonic()
+        self._emit(state, "training")
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.job.cancelled:
+            control.should_training_stop = True
+        self._emit(state)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        if self.job.cancelled:  # a cut-short epoch is neither evaluated nor kept
+            control.should_evaluate = False
+            control.should_save = False
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.last_loss = float(logs["loss"])
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        metrics = metrics or {}
+        self.history.append(
+            EpochRecord(
+                round(state.epoch or 0),
+                self.last_loss,
+                float(metrics.get("eval_loss", float("nan"))),
+                float(metrics.get("eval_accuracy", 0.0)),
+                float(metrics.get("eval_macro_f1", 0.0)),
+            )
+        )
+        self._emit(state, f"epoch {self.history[-1].epoch}: accuracy {self.history[-1].accuracy:.1%}")
+
+
+class TrainJob:
+    """Fine-tune ``base`` on ``summary``'s files and install the result as model ``name``."""
+
+    def __init__(
+        self,
+        summary: FolderSummary,
+        base: ModelInfo,
+        name: str,
+        options: TrainOptions | None = None,
+        progress: Callable[[TrainProgress], None] | None = None,
+        replace: bool = False,
+    ) -> None:
+        self.summary = summary
+        self.base = base
+        self.name = name
+        self.target = check_name(name, replace)
+        self.options = (options or TrainOptions()).resolved(base)
+        self.progress = progress
+        self._cancel = threading.Event()
+        self._listener = _Progress(self)
+
+    def cancel(self) -> None:
+        """Stop at the end of the current step; the best finished epoch (if any) is still installed."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def emit(self, event: TrainProgress) -> None:
+        if self.progress:
+            self.progress(event)
+
+    def _datasets(self, labels: list[str], clip_seconds: float, rate: int) -> tuple[ClipDataset, ClipDataset]:
+        options = self.options
+        train_files, validation_files = split(self.summary, options.validation_fraction, options.seed)
+        ids = {label: i for i, label in enumerate(labels)}
+        sets = []
+        for files, augment in ((train_files, options.augment), (validation_files, False)):
+            clips = cut(files, ids, clip_seconds, options.max_clips_per_file)
+            sets.append(ClipDataset(clips, rate, augment, on_clip=self._decoded, cancelled=self._cancel.is_set))
+        if self.cancelled:
+            raise TrainCancelled
+        return sets[0], sets[1]
+
+    def _decoded(self, done: int, total: int) -> None:
+        self.emit(TrainProgress("prepare", "decoding clips", done, total))
+
+    def run(self) -> TrainResult:
+        options = self.options
+        started = time.monotonic()
+        set_seed(options.seed)
+        labels = self.summary.labels
+        clip_seconds = options.clip_seconds or default_clip_seconds(self.base, self.summary.durations())
+        prepared = prepare(self.base, labels, clip_seconds, bool(options.freeze_backbone))
+        rate = prepared.feature_extractor.sampling_rate
+        try:
+            train_set, validation_set = self._datasets(labels, prepared.clip_seconds, rate)
+        except TrainCancelled:
+            return TrainResult(self.name, None, {"stopped": "cancelled"}, cancelled=True)
+        counts = np.bincount([c.label_id for c in train_set.clips], minlength=len(labels)).astype(np.float32)
+        weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)))
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.target.parent, prefix=f".train-{self.name}-") as scratch:
+            trainer = self._trainer(prepared, train_set, validation_set, weights, Path(scratch) / "checkpoints")
+            with warnings.catch_warnings():
+                # checkpoint rotation on filesystems with coarse mtimes; it then orders by step, as wanted
+                warnings.filterwarnings("ignore", message="mtime may not be reliable")
+                trainer.train()
+            if trainer.state.best_model_checkpoint is None:  # cancelled before the first evaluation
+                return TrainResult(self.name, None, {"stopped": "cancelled"}, cancelled=True)
+            self.emit(TrainProgress("evaluate", "evaluating the best epoch on the validation files"))
+            logits = trainer.predict(validation_set).predictions
+            logits = logits[0] if isinstance(logits, tuple) else logits
+            report = self._report(prepared, trainer, train_set, validation_set, np.asarray(logits), started)
+            self.emit(TrainProgress("save", f"installing {self.name}"))
+            path = self._install(prepared, trainer, report, Path(scratch) / "model")
+        if options.export_onnx:
+            from ..models.export import export
+
+            self.emit(TrainProgress("save", "exporting to ONNX"))
+            report["onnx"] = asdict(export(inspect_folder(path, self.name)))
+        return TrainResult(self.name, path, report, cancelled=self.cancelled)
+
+    def _trainer(self, prepared, train_set, validation_set, weights, output_dir: Path) -> Trainer:
+        options = self.options
+        cuda = options.device != "cpu" and torch.cuda.is_available()
+        steps_per_epoch = max(1, -(-len(train_set) // options.batch_size))
+        arguments = TrainingArguments(
+            output_dir=str(output_dir),
+            eval_strategy="epoch",
+            save_strategy="epoch",
+            save_total_limit=1,
+            load_best_model_at_end=True,
+            metric_for_best_model="macro_f1",
+            greater_is_better=True,
+            num_train_epochs=options.epochs,
+            per_device_train_batch_size=options.batch_size,
+            per_device_eval_batch_size=options.batch_size,
+            learning_rate=options.learning_rate,
+            weight_decay=0.01,
+            warmup_ratio=0.1,
+            logging_steps=max(1, steps_per_epoch // 4),
+            seed=options.seed,
+            fp16=cuda,
+            use_cpu=not cuda,
+            remove_unused_columns=False,
+            dataloader_num_workers=0,
+            report_to=[],
+            disable_tqdm=True,
+            save_safetensors=True,
+            label_names=["labels"],
+        )
+        augmenter = Augmenter(options.seed) if options.augment else None
+        trainer = _WeightedTrainer(
+            model=prepared.model,
+            args=arguments,
+            train_dataset=train_set,
+            eval_dataset=validation_set,
+            data_collator=Collator(prepared.feature_extractor, prepared.clip_samples, augmenter),
+            processing_class=prepared.feature_extractor,
+            compute_metrics=trainer_metrics,
+            callbacks=[EarlyStoppingCallback(early_stopping_patience=options.patience), self._listener],
+            class_weights=weights,
+        )
+        trainer.remove_callback(PrinterCallback)  # progress goes through _Progress, not stdout
+        return trainer
+
+    def _report(self, prepared, trainer, train_set, validation_set, logits: np.ndarray, started: float) -> dict:
+        labels = self.summary.labels
+        truth = np.array([c.label_id for c in validation_set.clips])
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+        predicted = probabilities.argmax(axis=1)
+        files = sorted({c.path for c in validation_set.clips})
+        file_truth = np.array([next(c.label_id for c in validation_set.clips if c.path == f) for f in files])
+        file_scores = np.array([probabilities[[c.path == f for c in validation_set.clips]].mean(axis=0) for f in files])
+        history = [asdict(record) for record in self._listener.history]
+        best = max(history, key=lambda r: r["macro_f1"]) if history else None
+        stopped = (
+            "cancelled"
+            if self.cancelled
+            else ("completed" if len(history) >= self.options.epochs else "early stopping")
+        )
+        return {
+            "name": self.name,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "base": {
+                "name": self.base.name,
+                "architecture": self.base.architecture,
+                "licence": base_licence(self.base),
+            },
+            "device": str(trainer.args.device),
+            "train_seconds": round(time.monotonic() - started, 1),
+            "stopped": stopped,
+            "best_epoch": best["epoch"] if best else None,
+            "options": asdict(self.options),
+            "parameters": {"trainable": prepared.trainable, "total": prepared.total},
+            "data": {
+                **self.summary.to_json(),
+                "clip_seconds": prepared.clip_seconds,
+                "train_files": len({c.path for c in train_set.clips}),
+                "validation_files": len(files),
+                "train_clips": len(train_set),
+                "validation_clips": len(validation_set),
+            },
+            "history": history,
+            "validation": classification_report(truth, predicted, labels),
+            "validation_by_file": classification_report(file_truth, file_scores.argmax(axis=1), labels),
+            "misclassified": [
+                {
+                    "path": str(clip.path),
+                    "start_s": clip.start_s,
+                    "seconds": clip.seconds,
+                    "label": labels[clip.label_id],
+                    "predicted": labels[int(predicted[i])],
+                    "confidence": round(float(probabilities[i, predicted[i]]), 4),
+                }
+                for i, clip in enumerate(validation_set.clips)
+                if predicted[i] != clip.label_id
+            ],
+        }
+
+    def _install(self, prepared, trainer: Trainer, report: dict, staging: Path) -> Path:
+        model = trainer.model
+        model.config.licence = f"fine-tuned by the user from {self.base.name}: {base_licence(self.base)}"
+        model.config.architectures = [type(model).__name__]
+        for parameter in model.parameters():
+            parameter.data = parameter.data.contiguous()
+        model.save_pretrained(staging, safe_serialization=True)
+        prepared.feature_extractor.save_pretrained(staging)
+        (staging / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
+        inspect_folder(staging, self.name)  # refuse to install what Earmark could not load
+        if self.target.exists():
+            shutil.rmtree(self.target)
+        staging.rename(self.target)
+        return self.target
+
+
+def load_report(info: ModelInfo) -> dict | None:
+    """The training report of a fine-tuned model, or None for models Earmark did not train."""
+    file = info.path / REPORT_FILE
+    if not file.is_file():
+        return None
+    return json.loads(file.read_text(encoding="utf-8"))

@@ -1,0 +1,36 @@
+"""The settings of a fine-tuning run, light to import (the CLI builds its parser from the defaults)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..models.registry import ModelInfo
+
+BASE_NAMES = ("musicnn-msd", "musicnn-mtt", "whisper-tiny-en")
+
+
+@dataclass
+class TrainOptions:
+    """Settings of a run; ``None`` means the base's default (see :func:`resolved`)."""
+
+    epochs: int = 10
+    batch_size: int = 16
+    learning_rate: float | None = None
+    freeze_backbone: bool | None = None
+    clip_seconds: float | None = None
+    max_clips_per_file: int = 12
+    validation_fraction: float = 0.2
+    patience: int = 3
+    augment: bool = True
+    seed: int = 42
+    device: str = "auto"
+    export_onnx: bool = False
+
+    def resolved(self, base: ModelInfo) -> TrainOptions:
+        """Per-base defaults: musicnn trains its head on a frozen backbone at a high rate;
+        transformer bases fine-tune everything at a low one."""
+        freeze = self.freeze_backbone if self.freeze_backbone is not None else base.architecture == "musicnn"
+        rate = self.learning_rate or (1e-3 if freeze else 1e-4)
+        return TrainOptions(**{**asdict(self), "freeze_backbone": freeze, "learning_rate": rate})

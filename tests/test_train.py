@@ -1,0 +1,178 @@
+"""Fine-tuning: a user's labelled folder becomes a model that tags, and nothing half-made survives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.cli import main
+from core.models.registry import inspect_folder, resolve
+from core.models.runtime import load_backend
+from core.paths import models_dir
+from core.train.bases import prepare
+from core.train.dataset import DatasetError, cut, inspect_labelled_folder, split
+from core.train.evaluate import evaluate_folder
+from core.train.job import TrainJob, TrainOptions, TrainProgress, load_report
+from tests.audio_factory import labelled_folder, speak, tone, write
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return labelled_folder(tmp_path_factory.mktemp("labelled") / "sounds")
+
+
+def quick(**overrides) -> TrainOptions:
+    """Tiny base, whole network, few epochs: seconds per run, and tones vs noise is learnt."""
+    return TrainOptions(**{"epochs": 4, "batch_size": 4, "freeze_backbone": False, "learning_rate": 3e-3, **overrides})
+
+
+def test_folder_is_validated_with_every_reason(tmp_path: Path, folder: Path) -> None:
+    summary = inspect_labelled_folder(folder)
+    assert summary.counts() == {"noise": 6, "tones": 6}
+    assert [s.path.name for s in summary.skipped] == ["corrupt.wav"]
+    assert summary.warnings == ["1 unreadable files skipped"]
+
+    write(tmp_path / "only" / "one" / "a.wav", tone(1.0), 16000)
+    with pytest.raises(DatasetError, match="at least two sub-folders"):
+        inspect_labelled_folder(tmp_path / "only")
+
+    for i in range(2):
+        write(tmp_path / "few" / "rare" / f"{i}.wav", tone(1.0), 16000)
+    for i in range(8):
+        write(tmp_path / "few" / "common" / f"{i}.wav", tone(1.0, freq=600), 16000)
+    with pytest.raises(DatasetError, match="'rare' has 2 readable files; at least 4 needed"):
+        inspect_labelled_folder(tmp_path / "few")
+    imbalanced = inspect_labelled_folder(tmp_path / "few", min_files=2)
+    assert any(w.startswith("imbalanced: 'common' has 8 files, 'rare' 2") for w in imbalanced.warnings)
+
+
+def test_split_is_stratified_by_file_and_repeatable(folder: Path) -> None:
+    summary = inspect_labelled_folder(folder)
+    train, validation = split(summary, 0.2, seed=7)
+    assert {f.label for f in validation} == {"noise", "tones"}
+    assert not {f.path for f in train} & {f.path for f in validation}
+    assert split(summary, 0.2, seed=7) == (train, validation)
+
+    ids = {"noise": 0, "tones": 1}
+    clips = cut(train, ids, clip_seconds=1.0, max_per_file=3)
+    per_file = {path: [c.start_s for c in clips if c.path == path] for path in {c.path for c in clips}}
+    assert all(starts == [0.0, 1.5, 3.0] for starts in per_file.values())  # spread over the 4 s files
+
+
+def test_train_from_the_cli_installs_a_model_that_tags(capsys, folder: Path, tiny_model: Path, tmp_path: Path) -> None:
+    code = main(["train", str(folder), "--base", str(tiny_model), "--out", "my-sounds", "--epochs", "4",
+                 "--batch-size", "4", "--unfreeze", "--learning-rate", "3e-3"])  # fmt: skip
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "skipped" in out and "corrupt.wav" in out
+    assert "installed my-sounds" in out
+
+    info = resolve("my-sounds")
+    assert info.labels == ["noise", "tones"]
+    report = load_report(info)
+    assert report["base"]["name"] == "tiny-musicnn"
+    assert [s["path"] for s in report["data"]["skipped"]] == [str(folder / "noise" / "corrupt.wav")]
+    confusion = np.array(report["validation"]["confusion"])
+    assert confusion.sum() == report["data"]["validation_clips"] and report["validation"]["accuracy"] == 1.0
+    assert report["history"] and report["best_epoch"] in [r["epoch"] for r in report["history"]]
+    assert main(["train", str(folder), "--base", str(tiny_model), "--out", "my-sounds"]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+    rng = np.random.default_rng(5)
+    write(tmp_path / "new" / "beep.wav", tone(6.0, freq=520.0), 16000)
+    write(tmp_path / "new" / "hiss.wav", rng.normal(0, 0.1, 96000).astype(np.float32), 16000)
+    db = str(tmp_path / "tags.db")
+    assert main(["tag", str(tmp_path / "new"), "--model", "my-sounds", "--db", db, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["results", "--db", db, "--model", "my-sounds", "--format", "json", "--top-k", "1"]) == 0
+    top = {Path(row["path"]).name: row["labels"][0]["label"] for row in json.loads(capsys.readouterr().out)}
+    assert top == {"beep.wav": "tones", "hiss.wav": "noise"}
+
+    assert main(["evaluate", str(folder), "--model", "my-sounds"]) == 0
+    assert "accuracy 100.0%" in capsys.readouterr().out
+
+
+def test_cancel_before_an_epoch_leaves_nothing(folder: Path, tiny_model: Path) -> None:
+    summary = inspect_labelled_folder(folder)
+    job = None
+
+    def cancel_at_first_step(event: TrainProgress) -> None:
+        if event.stage == "train" and event.done >= 1:
+            job.cancel()
+
+    job = TrainJob(summary, inspect_folder(tiny_model), "never", quick(), progress=cancel_at_first_step)
+    result = job.run()
+    assert result.cancelled and result.path is None
+    assert not (models_dir() / "never").exists()
+    assert not list(models_dir().glob(".train-*"))  # no scratch left behind
+
+
+def test_cancel_after_an_epoch_keeps_the_best_one(folder: Path, tiny_model: Path) -> None:
+    summary = inspect_labelled_folder(folder)
+    job = None
+
+    def cancel_after_first_epoch(event: TrainProgress) -> None:
+        if event.history:
+            job.cancel()
+
+    job = TrainJob(summary, inspect_folder(tiny_model), "partial", quick(epochs=10), progress=cancel_after_first_epoch)
+    result = job.run()
+    assert result.cancelled and result.report["stopped"] == "cancelled"
+    assert len(result.report["history"]) == 1
+    assert resolve("partial").labels == ["noise", "tones"]  # a complete, loadable model
+
+
+def test_ct2_whisper_conversion_matches_ctranslate2(tmp_path: Path) -> None:
+    """Reference: CTranslate2 4.8.5's own encoder on the same features (tools/verify_whisper_ct2.py)."""
+    from transformers import WhisperFeatureExtractor, WhisperForAudioClassification
+
+    from core.models.whisper_ct2 import convert
+
+    t = np.arange(5 * 16000) / 16000
+    chirp = (0.3 * np.sin(2 * np.pi * (200 + 300 * t) * t)).astype(np.float32)
+    features = WhisperFeatureExtractor(feature_size=80)(chirp, sampling_rate=16000, return_tensors="pt")
+    model = WhisperForAudioClassification.from_pretrained(convert(tmp_path / "whisper")).eval()
+    with torch.inference_mode():
+        hidden = model.encoder(features["input_features"]).last_hidden_state[0, ::30].numpy()
+    reference = np.load(FIXTURES / "whisper_tiny_en_ct2_chirp.npy")
+    assert np.abs(hidden - reference).max() < 1e-4
+
+
+def test_bad_base_and_unknown_labels_are_refused(capsys, tmp_path: Path, folder: Path, tiny_model: Path) -> None:
+    (tmp_path / "pickled").mkdir()
+    (tmp_path / "pickled" / "config.json").write_text('{"model_type": "wav2vec2"}')
+    (tmp_path / "pickled" / "pytorch_model.bin").write_bytes(b"\x80\x04")
+    assert main(["train", str(folder), "--base", str(tmp_path / "pickled")]) == 1
+    assert "pickle-based format" in capsys.readouterr().err
+    assert main(["evaluate", str(folder), "--model", str(tiny_model)]) == 1
+    assert "the model has no label 'noise', 'tones'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_whisper_base_learns_spoken_words(tmp_path: Path) -> None:
+    """The real Whisper tiny.en base, cut to short clips, tells three spoken words apart."""
+    from core.train.bases import resolve_base
+
+    voices = ["en", "en-us", "en+f3", "en-gb-x-rp", "en+m3"]
+    for word in ("yes", "stop", "music"):
+        for voice in voices:
+            for speed in (130, 170):
+                speak(tmp_path / "words" / word / f"{voice}-{speed}.wav", word, voice, pad_s=0.2, speed=speed)
+    base = resolve_base("whisper-tiny-en")
+    prepared = prepare(base, ["a", "b"], 1.3, freeze_backbone=False)
+    assert prepared.clip_seconds == 2.0 and prepared.model.config.max_source_positions == 100
+
+    summary = inspect_labelled_folder(tmp_path / "words")
+    result = TrainJob(summary, base, "words", TrainOptions(epochs=4, batch_size=8)).run()
+    assert result.report["validation"]["accuracy"] == 1.0
+    for word in ("yes", "stop", "music"):  # accents never heard in training
+        for voice in ("en-gb-scotland", "en-us-nyc", "en-029", "en-gb-x-gbcwmd"):
+            speak(tmp_path / "held-out" / word / f"{voice}.wav", word, voice, pad_s=0.2)
+    report, _ = evaluate_folder(load_backend(resolve("words")), inspect_labelled_folder(tmp_path / "held-out"))
+    assert report["accuracy"] >= 0.75
