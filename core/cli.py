@@ -418,6 +418,11 @@ def _models(args: argparse.Namespace) -> int:
     if report:
         exports = "onnx fp32" + (", int8" if report.get("int8") and report["int8"]["kept"] else "")
     print(f"exports:      {exports}")
+    from .train.report import load_report, summary_line
+
+    trained = load_report(info.path)
+    if trained:
+        print(f"training:     {summary_line(trained)}")
     return EXIT_OK
 
 

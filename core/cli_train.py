@@ -27,7 +27,7 @@ def add_commands(commands) -> None:
     train.add_argument("folder", type=Path, metavar="FOLDER")
     train.add_argument(
         "--base", default=None, help=f"base model: {', '.join(BASE_NAMES)}, or a Hugging Face folder "
-        "(default: musicnn-msd)",
+        "(default: whisper-tiny-en for short files, else musicnn-msd)",
     )  # fmt: skip
     train.add_argument("--out", default=None, help="name of the new model (default: FOLDER-BASE)")
     train.add_argument("--replace", action="store_true", help="overwrite an installed model of that name")
@@ -106,17 +106,19 @@ def _progress_printer():
 
 def train(args: argparse.Namespace) -> int:
     from .models.registry import ModelError
-    from .train.bases import resolve_base
+    from .train.bases import resolve_base, suggest_base
     from .train.job import TrainJob, TrainOptions, check_name, default_name
 
-    base_name = args.base or "musicnn-msd"
-    name = args.out or default_name(args.folder, base_name)
     try:
+        base = resolve_base(args.base) if args.base else None  # a wrong name fails before the folder is read
+        if args.out:
+            check_name(args.out, args.replace)
+        summary = _summary(args.folder)
+        base = base or resolve_base(suggest_base(summary.durations()))
+        name = args.out or default_name(args.folder, base.name)
         check_name(name, args.replace)
-        base = resolve_base(base_name)
     except ModelError as error:
         raise CliError(str(error)) from error
-    summary = _summary(args.folder)
     options = TrainOptions(
         epochs=args.epochs,
         batch_size=args.batch_size,

@@ -19,6 +19,7 @@ from core.models.musicnn.convert_musicnn import CHECKPOINTS
 from core.models.onnx_backend import export_report
 from core.models.registry import ModelError, available_names, resolve
 from core.models.runtime import choose
+from core.train.report import load_report, summary_line
 
 from .worker import start_in_thread
 
@@ -120,7 +121,10 @@ class ModelsPage(QWidget):
         except ModelError as error:
             self.details.setText(str(error))
             return
+        trained = load_report(info.path)
         about = CHECKPOINTS[name].description if name in CHECKPOINTS else f"Model folder {info.path}"
+        if trained:
+            about = summary_line(trained)[0].upper() + summary_line(trained)[1:]
         groups = info.label_groups or {"labels": info.labels}
         rows = "".join(f"<tr><td><b>{g}</b>&nbsp;</td><td>{', '.join(m)}</td></tr>" for g, m in groups.items())
         self.details.setText(

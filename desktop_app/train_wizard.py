@@ -8,10 +8,10 @@ starts it over for the next model. Everything slow runs in :mod:`.train_worker` 
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from core.models.registry import ModelError
 from core.paths import models_dir
+from core.train.bases import suggest_base
 from core.train.dataset import FolderSummary
 from core.train.job import TrainProgress, TrainResult, check_name, default_name
 from core.train.options import BASE_NAMES, TrainOptions
@@ -57,7 +58,6 @@ BASE_HELP = {
     "whisper-tiny-en": "speech: words, commands, call intents",
 }
 OTHER_FOLDER = "A Hugging Face model folder…"
-SPEECH_MEDIAN_S = 6.0  # folders of files shorter than this are more likely words than songs
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -291,9 +291,7 @@ class SettingsPage(QWizardPage):
             self.name.setText(default_name(self.owner.summary.root, self.base.currentData() or "model"))
 
     def initializePage(self) -> None:  # noqa: N802
-        durations = self.owner.summary.durations()
-        speech_like = float(np.median(durations)) < SPEECH_MEDIAN_S
-        self.base.setCurrentIndex(self.base.findData("whisper-tiny-en" if speech_like else "musicnn-msd"))
+        self.base.setCurrentIndex(self.base.findData(suggest_base(self.owner.summary.durations())))
         self._suggest_name()
         self.error.clear()
 
@@ -399,7 +397,7 @@ class TrainingPage(QWizardPage):
         eta = f" · about {format_duration(event.eta_s)} left" if event.eta_s is not None else ""
         if not self.cancel_button.isEnabled():
             return
-        self.status.setText(f"Epoch {min(int(event.epoch) + 1, self.chart.epochs)} of {self.chart.epochs} · "
+        self.status.setText(f"Epoch {max(1, math.ceil(event.epoch))} of {self.chart.epochs} · "
                             f"step {event.done} of {event.total}{eta}")  # fmt: skip
         if event.loss is not None:
             self.chart.add_loss(event.epoch, event.loss)
@@ -449,6 +447,7 @@ class ResultsPage(QWizardPage):
         self.confusion = ConfusionMatrix()
         self.wrong = _table(["Misclassified clip", "At", "Label", "Predicted", "Confidence"])
         self.wrong.cellDoubleClicked.connect(self._play)
+        self.wrong_title = QLabel("")
         self.player = Player()
         top = QHBoxLayout()
         top.addWidget(self.per_label, 1)
@@ -460,7 +459,7 @@ class ResultsPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addLayout(top, 1)
-        layout.addWidget(QLabel("Double-click a misclassified clip to hear it:"))
+        layout.addWidget(self.wrong_title)
         layout.addWidget(self.wrong, 1)
         layout.addWidget(self.player)
 
@@ -482,6 +481,11 @@ class ResultsPage(QWizardPage):
                                            f"{numbers['f1']:.2f}", str(numbers["support"])])  # fmt: skip
         self.confusion.set_matrix(labels, validation["confusion"])
         wrong = report["misclassified"]
+        self.wrong_title.setText(
+            "Double-click a misclassified clip to hear it:" if wrong else "Every validation clip was classified right."
+        )
+        self.wrong.setVisible(bool(wrong))
+        self.player.setVisible(bool(wrong))
         self.wrong.setRowCount(len(wrong))
         for row, clip in enumerate(wrong):
             _set_row(self.wrong, row, [Path(clip["path"]).name, format_duration(clip["start_s"]), clip["label"],

@@ -32,6 +32,7 @@ def chords(seconds: float, rate: int = 22050, seed: int = 0) -> np.ndarray:
 def speak(path: Path, text: str, voice: str = "en", pad_s: float = 1.5, speed: int = 150) -> tuple[Path, float]:
     """espeak-ng saying ``text`` between stretches of silence; returns the file and when speech ends."""
     raw = path.with_suffix(".raw.wav")
+    path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
     speech, rate = sf.read(str(raw), dtype="float32")
     pad = np.zeros(int(pad_s * rate), dtype=np.float32)

@@ -16,7 +16,8 @@ from core.paths import models_dir
 from core.train.bases import prepare
 from core.train.dataset import DatasetError, cut, inspect_labelled_folder, split
 from core.train.evaluate import evaluate_folder
-from core.train.job import TrainJob, TrainOptions, TrainProgress, load_report
+from core.train.job import TrainJob, TrainOptions, TrainProgress
+from core.train.report import load_report
 from tests.audio_factory import labelled_folder, speak, tone, write
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -75,7 +76,7 @@ def test_train_from_the_cli_installs_a_model_that_tags(capsys, folder: Path, tin
 
     info = resolve("my-sounds")
     assert info.labels == ["noise", "tones"]
-    report = load_report(info)
+    report = load_report(info.path)
     assert report["base"]["name"] == "tiny-musicnn"
     assert [s["path"] for s in report["data"]["skipped"]] == [str(folder / "noise" / "corrupt.wav")]
     confusion = np.array(report["validation"]["confusion"])
@@ -154,7 +155,6 @@ def test_bad_base_and_unknown_labels_are_refused(capsys, tmp_path: Path, folder:
     assert "the model has no label 'noise', 'tones'" in capsys.readouterr().err
 
 
-@pytest.mark.slow
 def test_whisper_base_learns_spoken_words(tmp_path: Path) -> None:
     """The real Whisper tiny.en base, cut to short clips, tells three spoken words apart."""
     from core.train.bases import resolve_base
@@ -169,10 +169,12 @@ def test_whisper_base_learns_spoken_words(tmp_path: Path) -> None:
     assert prepared.clip_seconds == 2.0 and prepared.model.config.max_source_positions == 100
 
     summary = inspect_labelled_folder(tmp_path / "words")
-    result = TrainJob(summary, base, "words", TrainOptions(epochs=4, batch_size=8)).run()
+    result = TrainJob(summary, base, "words", TrainOptions(epochs=4, batch_size=8, export_onnx=True)).run()
     assert result.report["validation"]["accuracy"] == 1.0
+    assert result.report["onnx"]["fp32_max_diff"] < 1e-4  # the 2 s Whisper exports too
     for word in ("yes", "stop", "music"):  # accents never heard in training
         for voice in ("en-gb-scotland", "en-us-nyc", "en-029", "en-gb-x-gbcwmd"):
             speak(tmp_path / "held-out" / word / f"{voice}.wav", word, voice, pad_s=0.2)
-    report, _ = evaluate_folder(load_backend(resolve("words")), inspect_labelled_folder(tmp_path / "held-out"))
+    backend = load_backend(resolve("words"), "onnx")
+    report, _ = evaluate_folder(backend, inspect_labelled_folder(tmp_path / "held-out"))
     assert report["accuracy"] >= 0.75

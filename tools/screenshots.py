@@ -66,6 +66,60 @@ def spoken_memo() -> Path | None:
     return memo
 
 
+def spoken_commands() -> Path:
+    """A labelled folder: four voice commands, each said by six espeak-ng voices at two speeds."""
+    import numpy as np
+    import soundfile as sf
+
+    root = Path(os.environ["EARMARK_HOME"]) / "voice commands"
+    raw = root / "raw.wav"
+    root.mkdir()
+    for command in ("lights on", "lights off", "play music", "stop"):
+        for voice in ("en", "en-us", "en+f3", "en-gb-x-rp", "en+m3", "en-029"):
+            for speed in (130, 170):
+                subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), command], check=True)
+                speech, rate = sf.read(str(raw), dtype="float32")
+                pad = np.zeros(int(0.3 * rate), dtype=np.float32)
+                target = root / command.replace(" ", "_") / f"{voice.replace('+', '_')}-{speed}.wav"
+                target.parent.mkdir(exist_ok=True)
+                sf.write(str(target), np.concatenate([pad, speech, pad]), rate)
+    raw.unlink()
+    (root / "stop" / "truncated.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVE")
+    return root
+
+
+def shoot_training(window: MainWindow) -> None:
+    """The Train wizard on spoken commands with the Whisper base: each page as the user sees it."""
+    wizard = window.train
+    window.nav.setCurrentRow(window.PAGES.index("Train"))
+    folder = spoken_commands()
+    wizard.folder_page.path.setText(str(folder))
+    wizard.folder_page.read(folder)
+    while not wizard.folder_page.isComplete():
+        wait(100)
+    window.grab().save(str(OUT / "train-folder.png"))
+    wizard.next()
+    wait(300)
+    window.grab().save(str(OUT / "train-labels.png"))
+    wizard.next()
+    wizard.settings_page.toggle.click()
+    wait(300)
+    window.grab().save(str(OUT / "train-settings.png"))
+    wizard.next()
+    while len(wizard.training_page.chart.accuracies) < 3 and not wizard.training_page.isComplete():
+        wait(100)
+    window.grab().save(str(OUT / "train-progress.png"))
+    while not wizard.training_page.isComplete():
+        wait(100)
+    wizard.next()
+    wait(300)
+    window.grab().save(str(OUT / "train-results.png"))
+    wizard.next()
+    wait(300)
+    window.grab().save(str(OUT / "train-finish.png"))
+    wizard.button(wizard.WizardButton.FinishButton).click()
+
+
 def shoot_results(window: MainWindow, name: str) -> None:
     """The Results page with its filters applied and the first file open in the detail pane."""
     window.nav.setCurrentRow(1)
@@ -120,6 +174,8 @@ def main() -> None:
         window.results.model_box.setCurrentText("keywords:okay_nabu,hey_jarvis,hey_mycroft,alexa")
         shoot_results(window, "keywords.png")
 
+    if shutil.which("espeak-ng") is not None:
+        shoot_training(window)
     window.nav.setCurrentRow(5)
     wait(200)
     window.grab().save(str(OUT / "settings.png"))

@@ -89,6 +89,7 @@ def _export_torch_onnx(backend: TorchBackend, sample: Features, out: Path) -> No
     example = tuple(torch.from_numpy(sample[name][:2]) for name in names)
     with warnings.catch_warnings():  # the TorchScript exporter's notes on constant folding
         warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)  # shape checks in transformers' attention code
         _torch_export(Logits().eval(), example, names, out)
 
 
@@ -131,7 +132,9 @@ def export(info: ModelInfo, int8: bool = False) -> ExportReport:
     with tempfile.TemporaryDirectory(dir=info.path, prefix=".onnx-") as tmp:
         staging = Path(tmp) / EXPORT_DIR
         staging.mkdir()
-        if info.architecture == "musicnn":
+        # Earmark's own architecture, and models fine-tuned here (their input length is no longer the
+        # stock one that optimum's dummy inputs assume), go through torch.onnx with real windows
+        if info.architecture == "musicnn" or getattr(torch_backend.config, "clip_seconds", None):
             exporter = "torch.onnx"
             _export_torch_onnx(torch_backend, check, staging / FP32_FILE)
         else:

@@ -34,6 +34,7 @@ BASE_DESCRIPTIONS = {
     "musicnn-mtt": "music: instruments, genres (musicnn, MagnaTagATune); fast on a CPU",
     WHISPER_TINY: "speech: words, intents (Whisper tiny.en encoder, 8M parameters)",
 }
+SPEECH_MEDIAN_S = 6.0
 # Layers that belong to the head of an architecture besides the newly initialised classifier
 _HEAD_LAYERS = {"musicnn": ("dense.", "dense_norm.")}
 
@@ -60,7 +61,19 @@ def resolve_base(spec: str) -> ModelInfo:
     """The base named by ``spec``: a built-in base name, an installed model name, or a folder."""
     if spec == WHISPER_TINY:
         return inspect_folder(_whisper_folder(), WHISPER_TINY, builtin=True)
-    return resolve(spec)
+    try:
+        return resolve(spec)
+    except ModelError as error:
+        if Path(spec).expanduser().is_dir():
+            raise
+        raise ModelError(
+            f"no base model {spec!r}: use {', '.join(BASE_NAMES)}, an installed model, or a Hugging Face folder"
+        ) from error
+
+
+def suggest_base(durations: list[float]) -> str:
+    """Short files are more likely words or commands than songs: Whisper for them, musicnn otherwise."""
+    return WHISPER_TINY if float(np.median(durations)) < SPEECH_MEDIAN_S else "musicnn-msd"
 
 
 def base_licence(info: ModelInfo) -> str:

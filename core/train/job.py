@@ -33,8 +33,7 @@ from .collate import Augmenter, Collator
 from .dataset import ClipDataset, FolderSummary, cut, split
 from .metrics import classification_report, trainer_metrics
 from .options import TrainOptions
-
-REPORT_FILE = "training_report.json"
+from .report import REPORT_FILE
 
 
 class TrainCancelled(Exception):
@@ -351,11 +350,3 @@ class TrainJob:
             shutil.rmtree(self.target)
         staging.rename(self.target)
         return self.target
-
-
-def load_report(info: ModelInfo) -> dict | None:
-    """The training report of a fine-tuned model, or None for models Earmark did not train."""
-    file = info.path / REPORT_FILE
-    if not file.is_file():
-        return None
-    return json.loads(file.read_text(encoding="utf-8"))
