@@ -105,20 +105,11 @@ def _progress_printer():
 
 
 def train(args: argparse.Namespace) -> int:
+    from .models.backend import pick_device
     from .models.registry import ModelError
     from .train.bases import resolve_base, suggest_base
     from .train.job import TrainJob, TrainOptions, check_name, default_name
 
-    try:
-        base = resolve_base(args.base) if args.base else None  # a wrong name fails before the folder is read
-        if args.out:
-            check_name(args.out, args.replace)
-        summary = _summary(args.folder)
-        base = base or resolve_base(suggest_base(summary.durations()))
-        name = args.out or default_name(args.folder, base.name)
-        check_name(name, args.replace)
-    except ModelError as error:
-        raise CliError(str(error)) from error
     options = TrainOptions(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -133,7 +124,17 @@ def train(args: argparse.Namespace) -> int:
         device=args.device,
         export_onnx=args.export_onnx,
     )
-    job = TrainJob(summary, base, name, options, progress=_progress_printer(), replace=args.replace)
+    try:
+        pick_device(args.device)  # before reading the folder: asking for CUDA without a GPU fails at once
+        base = resolve_base(args.base) if args.base else None  # so does a wrong base name
+        if args.out:
+            check_name(args.out, args.replace)
+        summary = _summary(args.folder)
+        base = base or resolve_base(suggest_base(summary.durations()))
+        name = args.out or default_name(args.folder, base.name)
+        job = TrainJob(summary, base, name, options, progress=_progress_printer(), replace=args.replace)
+    except (ModelError, ValueError) as error:
+        raise CliError(str(error)) from error
     settings = job.options
     print(
         f"training {name} from {base.name}: {settings.epochs} epochs at most, "

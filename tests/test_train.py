@@ -19,6 +19,7 @@ from core.train.evaluate import evaluate_folder
 from core.train.job import TrainJob, TrainOptions, TrainProgress
 from core.train.report import load_report
 from tests.audio_factory import labelled_folder, speak, tone, write
+from tests.tiny_models import tiny_wav2vec2
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -129,6 +130,17 @@ def test_cancel_after_an_epoch_keeps_the_best_one(folder: Path, tiny_model: Path
     assert resolve("partial").labels == ["noise", "tones"]  # a complete, loadable model
 
 
+def test_any_hugging_face_folder_is_a_base(folder: Path, tmp_path: Path) -> None:
+    """wav2vec2 has no input length of its own: the clip length comes from the files and is kept for tagging."""
+    base = inspect_folder(tiny_wav2vec2(tmp_path / "w2v"))
+    summary = inspect_labelled_folder(folder)
+    result = TrainJob(summary, base, "w2v-sounds", TrainOptions(epochs=2, batch_size=4, augment=False)).run()
+    assert result.report["data"]["clip_seconds"] == 4.0  # 90 % of the files fit in 4 s
+    backend = load_backend(resolve("w2v-sounds"), "torch")
+    assert backend.labels == ["noise", "tones"] and backend.windowing.window_seconds == 4.0
+    assert not result.report["options"]["freeze_backbone"]  # transformer bases train whole by default
+
+
 def test_ct2_whisper_conversion_matches_ctranslate2(tmp_path: Path) -> None:
     """Reference: CTranslate2 4.8.5's own encoder on the same features (tools/verify_whisper_ct2.py)."""
     from transformers import WhisperFeatureExtractor, WhisperForAudioClassification
@@ -153,6 +165,10 @@ def test_bad_base_and_unknown_labels_are_refused(capsys, tmp_path: Path, folder:
     assert "pickle-based format" in capsys.readouterr().err
     assert main(["evaluate", str(folder), "--model", str(tiny_model)]) == 1
     assert "the model has no label 'noise', 'tones'" in capsys.readouterr().err
+    assert main(["train", str(folder), "--base", str(tiny_model), "--validation", "0.9"]) == 1
+    assert "validation share 0.9 must be above 0 and at most 0.5" in capsys.readouterr().err
+    assert main(["train", str(folder), "--base", "whisper-large"]) == 1
+    assert "no base model 'whisper-large': use musicnn-msd, musicnn-mtt, whisper-tiny-en" in capsys.readouterr().err
 
 
 def test_whisper_base_learns_spoken_words(tmp_path: Path) -> None:

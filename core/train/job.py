@@ -26,6 +26,7 @@ import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
+from ..models.backend import pick_device
 from ..models.registry import ModelError, ModelInfo, inspect_folder
 from ..paths import models_dir
 from .bases import base_licence, default_clip_seconds, prepare
@@ -170,6 +171,7 @@ class TrainJob:
         self.name = name
         self.target = check_name(name, replace)
         self.options = (options or TrainOptions()).resolved(base)
+        self.device = pick_device(self.options.device)  # asking for CUDA without a GPU fails here, not after decoding
         self.progress = progress
         self._cancel = threading.Event()
         self._listener = _Progress(self)
@@ -239,7 +241,7 @@ class TrainJob:
 
     def _trainer(self, prepared, train_set, validation_set, weights, output_dir: Path) -> Trainer:
         options = self.options
-        cuda = options.device != "cpu" and torch.cuda.is_available()
+        cuda = self.device.type == "cuda"
         steps_per_epoch = max(1, -(-len(train_set) // options.batch_size))
         arguments = TrainingArguments(
             output_dir=str(output_dir),

@@ -31,6 +31,12 @@ class TrainOptions:
     def resolved(self, base: ModelInfo) -> TrainOptions:
         """Per-base defaults: musicnn trains its head on a frozen backbone at a high rate;
         transformer bases fine-tune everything at a low one."""
+        if self.epochs < 1 or self.batch_size < 1 or self.max_clips_per_file < 1 or self.patience < 1:
+            raise ValueError("epochs, batch size, clips per file and patience must be at least 1")
+        if not 0 < self.validation_fraction <= 0.5:
+            raise ValueError(f"validation share {self.validation_fraction} must be above 0 and at most 0.5")
+        if (self.clip_seconds is not None and self.clip_seconds <= 0) or (self.learning_rate or 1) <= 0:
+            raise ValueError("clip length and learning rate must be positive")
         freeze = self.freeze_backbone if self.freeze_backbone is not None else base.architecture == "musicnn"
         rate = self.learning_rate or (1e-3 if freeze else 1e-4)
         return TrainOptions(**{**asdict(self), "freeze_backbone": freeze, "learning_rate": rate})
