@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -118,19 +119,24 @@ def inspect_folder(path: Path, name: str | None = None, builtin: bool = False) -
     )
 
 
-def _install_builtin(name: str) -> Path:
-    """Convert a built-in model into the data dir once; atomic, so a crash leaves no half folder."""
-    target = models_dir() / name
+def install_converted(target: Path, build: Callable[[Path], Path]) -> Path:
+    """Write a converted model folder at ``target`` atomically: ``build(scratch)`` makes it in a
+    hidden sibling folder, renamed into place only when complete, so a crash leaves no half folder."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{name}-") as scratch:
-        try:
-            built = convert(CHECKPOINTS[name], Path(scratch) / name)
-        except MusicnnUnavailableError as error:
-            raise ModelError(str(error)) from error
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as scratch:
+        built = build(Path(scratch) / target.name)
         if target.exists():
             shutil.rmtree(target)
         built.rename(target)
     return target
+
+
+def _install_builtin(name: str) -> Path:
+    """Convert a built-in model into the data dir once."""
+    try:
+        return install_converted(models_dir() / name, lambda folder: convert(CHECKPOINTS[name], folder))
+    except MusicnnUnavailableError as error:
+        raise ModelError(str(error)) from error
 
 
 def resolve(spec: str) -> ModelInfo:

@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,7 @@ from torch import nn
 from transformers import AutoFeatureExtractor, AutoModelForAudioClassification, WhisperFeatureExtractor
 from transformers.utils import logging as hf_logging
 
-from ..models.registry import ModelError, ModelInfo, inspect_folder, resolve
+from ..models.registry import ModelError, ModelInfo, inspect_folder, install_converted, resolve
 from ..models.whisper_ct2 import LICENCE as WHISPER_LICENCE
 from ..models.whisper_ct2 import convert as convert_whisper
 from ..paths import data_dir
@@ -48,13 +46,7 @@ def _whisper_folder() -> Path:
     target = bases_dir() / WHISPER_TINY
     if (target / "model.safetensors").is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{WHISPER_TINY}-") as scratch:
-        built = convert_whisper(Path(scratch) / WHISPER_TINY)
-        if target.exists():
-            shutil.rmtree(target)
-        built.rename(target)
-    return target
+    return install_converted(target, convert_whisper)
 
 
 def resolve_base(spec: str) -> ModelInfo:

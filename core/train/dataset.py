@@ -33,6 +33,7 @@ class LabelledFile:
     path: Path
     label: str
     duration_s: float
+    info: AudioInfo  # the header, kept so that cutting clips later does not probe the file again
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,11 @@ def inspect_labelled_folder(
     skipped: list[SkippedFile] = []
     for done, (path, label) in enumerate(candidates, start=1):
         try:
-            _info, duration = _readable(path)
+            info, duration = _readable(path)
         except DecodeError as error:
             skipped.append(SkippedFile(path, str(error)))
         else:
-            files.append(LabelledFile(path, label, duration))
+            files.append(LabelledFile(path, label, duration, info))
         if on_file:
             on_file(done, len(candidates))
     summary = FolderSummary(root, files, skipped)
@@ -143,6 +144,7 @@ class Clip:
     start_s: float
     seconds: float
     label_id: int
+    info: AudioInfo
 
 
 def cut(files: list[LabelledFile], label_ids: dict[str, int], clip_seconds: float, max_per_file: int) -> list[Clip]:
@@ -154,7 +156,7 @@ def cut(files: list[LabelledFile], label_ids: dict[str, int], clip_seconds: floa
         count = min(fits, max_per_file)
         last_start = max(0.0, file.duration_s - clip_seconds)
         starts = np.linspace(0.0, last_start, count) if count > 1 else [0.0 if fits == 1 else last_start / 2]
-        clips += [Clip(file.path, round(float(s), 3), clip_seconds, label_ids[file.label]) for s in starts]
+        clips += [Clip(file.path, round(float(s), 3), clip_seconds, label_ids[file.label], file.info) for s in starts]
     return clips
 
 
@@ -184,8 +186,7 @@ class ClipDataset(torch.utils.data.Dataset):
 
     @staticmethod
     def _decode(clip: Clip, rate: int) -> np.ndarray:
-        info = probe(clip.path)
-        blocks = list(stream_segments(clip.path, info, rate, clip.seconds, Span(clip.start_s, clip.seconds)))
+        blocks = list(stream_segments(clip.path, clip.info, rate, clip.seconds, Span(clip.start_s, clip.seconds)))
         return np.concatenate(blocks)[: int(round(clip.seconds * rate))]
 
     def __len__(self) -> int:
