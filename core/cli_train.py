@@ -168,6 +168,9 @@ def train(args: argparse.Namespace) -> int:
           f"{report['stopped']}, {report['train_seconds']:.0f} s on {report['device']}):")  # fmt: skip
     print_report(report["validation"], summary.labels)
     print(f"installed {result.name} at {result.path}")
+    if "onnx" in report:
+        export = report["onnx"]
+        print(f"ONNX export: {export['error']}" if "error" in export else "exported to ONNX (checked against torch)")
     print(f"tag with it: earmark tag --model {result.name} FOLDER")
     return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
 

@@ -534,8 +534,9 @@ class FinishPage(QWizardPage):
             f"<b>{result.name}</b> is installed in {result.path}. Tag with it from the Library page, the "
             f"command line (<code>earmark tag --model {result.name} FOLDER</code>), or listen with it."
         )
-        exported = "onnx" in result.report
-        self.message.setText("Exported to ONNX." if exported else "")
+        export = result.report.get("onnx") or {}
+        exported = bool(export) and "error" not in export
+        self.message.setText("Exported to ONNX." if exported else f"Not exported: {export['error']}" if export else "")
         self.export_button.setEnabled(not exported)
         self.discard_button.setEnabled(True)
         self.activate.setEnabled(True)

@@ -236,7 +236,10 @@ class TrainJob:
             from ..models.export import export
 
             self.emit(TrainProgress("save", "exporting to ONNX"))
-            report["onnx"] = asdict(export(inspect_folder(path, self.name)))
+            try:
+                report["onnx"] = asdict(export(inspect_folder(path, self.name)))
+            except ModelError as error:  # the model itself is installed and fine; say why the export is not
+                report["onnx"] = {"error": str(error)}
         return TrainResult(self.name, path, report, cancelled=self.cancelled)
 
     def _trainer(self, prepared, train_set, validation_set, weights, output_dir: Path) -> Trainer:
