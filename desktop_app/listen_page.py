@@ -33,6 +33,8 @@ from core.listen.detector import Detection, ListenModelError, Spotter, TriggerPo
 from core.listen.micro import MicroWakeWordDetector, available_words
 from core.listen.oww import available_heads
 from core.listen.sources import AudioSourceError, file_frames, input_devices, microphone_frames
+from core.models.musicnn.convert_musicnn import CHECKPOINTS
+from core.models.registry import available_names
 from core.store import Store, StoreError
 
 from .charts import label_colour
@@ -180,10 +182,18 @@ class ListenPage(QWidget):
         self.examples_button.clicked.connect(self._choose_examples)
         self.examples_label = QLabel("none")
         self.examples: Path | None = None
+        self.model = QComboBox()
+        self.model.setToolTip(
+            "A model you trained on keywords (Train page), run on a sliding window; "
+            "its background/other label never fires"
+        )
+        self.refresh_models()
         self.vad = QCheckBox("Only while someone speaks (Silero VAD)")
         more.addWidget(self.examples_button, 0, 0)
         more.addWidget(self.examples_label, 0, 1)
-        more.addWidget(self.vad, 1, 0, 1, 2)
+        more.addWidget(QLabel("A model you trained:"), 1, 0)
+        more.addWidget(self.model, 1, 1)
+        more.addWidget(self.vad, 2, 0, 1, 2)
         detectors = QVBoxLayout()
         for box in (words_box, oww_box, more_box):
             detectors.addWidget(box)
@@ -222,6 +232,16 @@ class ListenPage(QWidget):
         grid.addWidget(slider, row, 2)
         grid.addWidget(value, row, 3)
         self.checks[key], self.sliders[key] = check, slider
+
+    def refresh_models(self) -> None:
+        """Offer the installed models that are not the built-in music taggers (those hear no words)."""
+        current = self.model.currentData()
+        self.model.clear()
+        self.model.addItem("none", None)
+        for name in available_names():
+            if name not in CHECKPOINTS:
+                self.model.addItem(name, name)
+        self.model.setCurrentIndex(max(0, self.model.findData(current)))
 
     def _choose_examples(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Keyword examples: one sub-folder per keyword")
@@ -263,12 +283,14 @@ class ListenPage(QWidget):
     def choice(self) -> tuple[ListenSpec, dict[tuple[str, str], float]] | None:
         """What to listen for and at which thresholds, as chosen here (also for keyword search)."""
         chosen = [key for key, check in self.checks.items() if check.isChecked()]
-        if not (chosen or self.examples):
+        trained = self.model.currentData()
+        if not (chosen or self.examples or trained):
             return None
         spec = ListenSpec(
             wake=tuple(w for model, w in chosen if model == "microwakeword"),
             openwakeword=tuple(w for model, w in chosen if model == "openwakeword"),
             keyword_examples=self.examples,
+            model=trained,
             vad=self.vad.isChecked(),
         )
         return spec, {key: self.sliders[key].value() / 100 for key in chosen}
@@ -277,7 +299,7 @@ class ListenPage(QWidget):
         source = self.source.currentData()
         choice = self.choice()
         if not source or choice is None:
-            self.message.setText("Choose an input and at least one wake word or keyword examples folder.")
+            self.message.setText("Choose an input and at least one wake word, keyword examples folder or model.")
             return
         self.message.setText("Loading the detectors…")
         self.thread = QThread(self)

@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _model_trained(self, name: str, activate: bool) -> None:
+        self.listen.refresh_models()
         if activate:
             self.models.active = name
             self._model_changed(name)
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
             return
         choice = self.listen.choice() if keywords else None
         if keywords and choice is None:
-            self.library.run_failed("choose wake words or a keyword examples folder on the Listen page first")
+            self.library.run_failed("choose wake words, a keyword examples folder or a model on the Listen page first")
             return
         folders = [Path(f) for f in self.library.folder_list()]
         present = [f for f in folders if f.exists()]

@@ -139,7 +139,8 @@ class FolderPage(QWizardPage):
     def _ready(self, summary: FolderSummary) -> None:
         self.owner.summary = summary
         counts = summary.counts()
-        self.message.setText(f"{len(summary.files)} audio files in {len(counts)} labels: {', '.join(counts)}.")
+        skipped = f" {len(summary.skipped)} unreadable files will be skipped." if summary.skipped else ""
+        self.message.setText(f"{len(summary.files)} audio files in {len(counts)} labels: {', '.join(counts)}.{skipped}")
         self.completeChanged.emit()
 
     def _failed(self, reason: str) -> None:

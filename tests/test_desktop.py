@@ -20,7 +20,7 @@ from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QGroupBox  # noqa: E402
 
 from desktop_app.main_window import MainWindow  # noqa: E402
-from tests.audio_factory import bad_corpus, chords, keyword_examples, speak, write  # noqa: E402
+from tests.audio_factory import bad_corpus, chords, keyword_examples, speak, tone, write  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -384,6 +384,16 @@ def test_the_train_wizard_teaches_a_model_and_makes_it_active(qtbot, window: Mai
     assert ready.args == ["sounds", True]
     assert window.settings.model == "sounds" and resolve("sounds").labels == ["noise", "tones"]
     assert wizard.currentPage() is wizard.folder_page  # ready for the next model
+
+    listen = window.listen  # the new model listens too: "tones" fires, "noise" (background) never does
+    for check in listen.checks.values():
+        check.setChecked(False)
+    listen.model.setCurrentIndex(listen.model.findData("sounds"))
+    write(tmp_path / "beep.wav", np.concatenate([np.zeros(32000), tone(6.0, freq=450.0)]).astype(np.float32), 16000)
+    listen.use_recording(str(tmp_path / "beep.wav"))
+    listen.start()
+    qtbot.waitUntil(lambda: listen.worker is None, timeout=30_000)
+    assert {listen.log.topLevelItem(i).text(1) for i in range(listen.log.topLevelItemCount())} == {"tones"}
 
 
 def test_cancelling_training_in_the_wizard_installs_nothing(qtbot, window: MainWindow, tmp_path: Path) -> None:
