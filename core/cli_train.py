@@ -89,7 +89,9 @@ def print_report(report: dict, labels: list[str]) -> None:
 
 
 def _progress_printer():
+    """One line per epoch on stdout; on a terminal, a live step counter with the ETA on stderr."""
     state = {"epochs": 0}
+    live = sys.stderr.isatty()
 
     def show(event) -> None:
         if event.stage == "train" and len(event.history) > state["epochs"]:
@@ -97,8 +99,16 @@ def _progress_printer():
             last = event.history[-1]
             eta = f", about {event.eta_s:.0f} s left" if event.eta_s else ""
             loss = f"train loss {last.train_loss:.3f}, " if last.train_loss is not None else ""
+            if live:
+                print("\r\033[K", end="", file=sys.stderr)
             print(f"epoch {last.epoch}: {loss}validation loss {last.eval_loss:.3f}, accuracy {last.accuracy:.1%}{eta}")
+        elif live and event.stage in ("prepare", "train") and event.total:
+            eta = f", about {event.eta_s:.0f} s left" if event.eta_s else ""
+            what = "decoding clip" if event.stage == "prepare" else "step"
+            print(f"\r\033[K{what} {event.done}/{event.total}{eta}", end="", file=sys.stderr, flush=True)
         elif event.stage in ("evaluate", "save") and event.message:
+            if live:
+                print("\r\033[K", end="", file=sys.stderr)
             print(event.message)
 
     return show

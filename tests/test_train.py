@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from transformers import AutoFeatureExtractor
 
 from core.cli import main
 from core.models.registry import inspect_folder, resolve
@@ -67,6 +68,22 @@ def test_split_is_stratified_by_file_and_repeatable(folder: Path) -> None:
     assert all(starts == [0.0, 1.5, 3.0] for starts in per_file.values())  # spread over the 4 s files
 
 
+def test_only_training_clips_are_augmented(folder: Path, tiny_model: Path) -> None:
+    from core.train.collate import Augmenter, Collator
+    from core.train.dataset import ClipDataset
+
+    extractor = AutoFeatureExtractor.from_pretrained(tiny_model)
+    summary = inspect_labelled_folder(folder)
+    clips = cut(summary.files[:2], {"noise": 0, "tones": 1}, 3.0, 1)
+    collate = Collator(extractor, None, Augmenter(seed=1))
+    plain = Collator(extractor, None)([*ClipDataset(clips, 16000)])
+    validation = collate([*ClipDataset(clips, 16000, augment=False)])
+    training = collate([*ClipDataset(clips, 16000, augment=True)])
+    assert torch.equal(validation["input_features"], plain["input_features"])
+    assert not torch.allclose(training["input_features"], plain["input_features"])
+    assert training["labels"].tolist() == plain["labels"].tolist() == [c.label_id for c in clips]
+
+
 def test_train_from_the_cli_installs_a_model_that_tags(capsys, folder: Path, tiny_model: Path, tmp_path: Path) -> None:
     code = main(["train", str(folder), "--base", str(tiny_model), "--out", "my-sounds", "--epochs", "4",
                  "--batch-size", "4", "--unfreeze", "--learning-rate", "3e-3"])  # fmt: skip
@@ -123,8 +140,11 @@ def test_cancel_after_an_epoch_keeps_the_best_one(folder: Path, tiny_model: Path
         if event.history:
             job.cancel()
 
+    killed = models_dir() / ".train-partial-k1ll3d"  # what a kill -9 of an earlier run left behind
+    (killed / "checkpoints").mkdir(parents=True)
     job = TrainJob(summary, inspect_folder(tiny_model), "partial", quick(epochs=10), progress=cancel_after_first_epoch)
     result = job.run()
+    assert not killed.exists()
     assert result.cancelled and result.report["stopped"] == "cancelled"
     assert len(result.report["history"]) == 1
     assert resolve("partial").labels == ["noise", "tones"]  # a complete, loadable model

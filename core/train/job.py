@@ -218,6 +218,8 @@ class TrainJob:
         counts = np.bincount([c.label_id for c in train_set.clips], minlength=len(labels)).astype(np.float32)
         weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)))
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.target.parent.glob(f".train-{self.name}-*"):  # left by a killed run of this name
+            shutil.rmtree(stale, ignore_errors=True)
         with tempfile.TemporaryDirectory(dir=self.target.parent, prefix=f".train-{self.name}-") as scratch:
             trainer = self._trainer(prepared, train_set, validation_set, weights, Path(scratch) / "checkpoints")
             with warnings.catch_warnings():
