@@ -118,6 +118,10 @@ def shoot_training(window: MainWindow) -> None:
     wait(300)
     window.grab().save(str(OUT / "train-finish.png"))
     wizard.button(wizard.WizardButton.FinishButton).click()
+    window.nav.setCurrentRow(window.PAGES.index("Models"))
+    window.models.table.selectRow(window.models.table.rowCount() - 1)  # the new model, now active
+    wait(300)
+    window.grab().save(str(OUT / "train-model.png"))
 
 
 def shoot_results(window: MainWindow, name: str) -> None:
