@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +122,20 @@ def test_bad_model_folders_are_refused_with_the_reason(tmp_path: Path, config, f
 def test_unknown_names_and_hub_ids_are_refused_without_network() -> None:
     with pytest.raises(ModelError, match="no model 'MIT/ast-finetuned-audioset-10-10-0.4593'.*musicnn-msd"):
         resolve("MIT/ast-finetuned-audioset-10-10-0.4593")
+
+
+def test_an_installed_name_wins_over_a_same_named_data_folder_in_the_working_directory(
+    earmark_home: Path, tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`earmark train calls --out calls` then `earmark tag --model calls` from the same directory."""
+    name = "calls-name-clash"
+    installed = earmark_home / "models" / name
+    shutil.copytree(tiny_model, installed, dirs_exist_ok=True)
+    (tmp_path / name / "billing").mkdir(parents=True)  # the training data, not a model
+    monkeypatch.chdir(tmp_path)
+    assert resolve(name).path == installed
+    with pytest.raises(ModelError, match="no config.json"):
+        resolve(f"./{name}")  # an explicit path still means the folder
 
 
 def test_cuda_without_a_gpu_is_a_clear_error() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -140,19 +141,24 @@ def _install_builtin(name: str) -> Path:
 
 
 def resolve(spec: str) -> ModelInfo:
-    """The model named by ``spec`` (built-in name, installed name or folder path), ready to load."""
-    path = Path(spec).expanduser()
-    if path.is_dir():
-        return inspect_folder(path.resolve())
-    if spec in CHECKPOINTS:
+    """The model named by ``spec`` (built-in name, installed name or folder path), ready to load.
+
+    A bare name that Earmark knows wins over a same-named folder in the current directory: a user
+    who trained ``--out calls`` from ``./calls`` means the model by ``--model calls``, not the
+    training data. ``./calls`` (any spec with a separator) always means the folder."""
+    bare = os.sep not in spec and "/" not in spec
+    if bare and spec in CHECKPOINTS:
         folder = models_dir() / spec
         try:
             return inspect_folder(folder, spec, builtin=True)
         except ModelError:
             return inspect_folder(_install_builtin(spec), spec, builtin=True)
     installed = models_dir() / spec
-    if "/" not in spec and installed.is_dir():
+    if bare and spec not in (".", "..") and installed.is_dir():
         return inspect_folder(installed, spec)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return inspect_folder(path.resolve())
     known = ", ".join(available_names())
     raise ModelError(f"no model {spec!r}: not a folder, and not one of the installed models ({known})")
 
