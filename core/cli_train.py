@@ -54,7 +54,8 @@ def add_commands(commands) -> None:
     evaluate.add_argument("--model", required=True)
 
 
-def _summary(folder: Path):
+def _summary(folder: Path, for_training: bool = True):
+    """The labelled folder, read and printed; held-out files for ``evaluate`` need only one per label."""
     from .train.dataset import DatasetError, inspect_labelled_folder
 
     def dots(done: int, total: int) -> None:
@@ -62,9 +63,13 @@ def _summary(folder: Path):
             print(f"\rreading {done}/{total} files", end="" if done < total else "\n", file=sys.stderr)
 
     try:
-        summary = inspect_labelled_folder(folder, on_file=dots)
+        if for_training:
+            summary = inspect_labelled_folder(folder, on_file=dots)
+        else:
+            summary = inspect_labelled_folder(folder, min_files=1, on_file=dots, min_labels=1)
     except DatasetError as error:
-        raise CliError(f"cannot train on {folder}:\n  " + "\n  ".join(str(error).splitlines())) from error
+        verb = "train" if for_training else "evaluate"
+        raise CliError(f"cannot {verb} on {folder}:\n  " + "\n  ".join(str(error).splitlines())) from error
     print(f"{folder}: {len(summary.files)} files, {len(summary.labels)} labels")
     for label, count in summary.counts().items():
         print(f"  {label:24} {count:5d} files")
@@ -192,7 +197,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
     try:
         backend = load_backend(resolve(args.model))
-        summary = _summary(args.folder)
+        summary = _summary(args.folder, for_training=False)
         report, predictions = evaluate_folder(backend, summary)
     except ModelError as error:
         raise CliError(str(error)) from error

@@ -115,6 +115,10 @@ def test_train_from_the_cli_installs_a_model_that_tags(capsys, folder: Path, tin
 
     assert main(["evaluate", str(folder), "--model", "my-sounds"]) == 0
     assert "accuracy 100.0%" in capsys.readouterr().out
+    few = tmp_path / "few-held-out"  # a handful of new recordings: fewer than training would need
+    write(few / "tones" / "beep.wav", tone(6.0, freq=520.0), 16000)
+    assert main(["evaluate", str(few), "--model", "my-sounds"]) == 0
+    assert "accuracy 100.0%, macro F1" in capsys.readouterr().out
 
 
 def test_cancel_before_an_epoch_leaves_nothing(folder: Path, tiny_model: Path) -> None:

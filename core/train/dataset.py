@@ -83,10 +83,12 @@ def inspect_labelled_folder(
     root: Path,
     min_files: int = MIN_FILES_PER_CLASS,
     on_file: Callable[[int, int], None] | None = None,
+    min_labels: int = 2,
 ) -> FolderSummary:
     """Read every file under ``root/<label>/``; raise :class:`DatasetError` if it cannot be trained on.
 
-    ``on_file(done, total)`` reports progress (decoding a large folder takes a while).
+    ``on_file(done, total)`` reports progress (decoding a large folder takes a while). Scoring a
+    model on held-out files needs less than training: ``min_files=1, min_labels=1``.
     """
     if not root.is_dir():
         raise DatasetError(f"{root} is not a folder")
@@ -106,9 +108,10 @@ def inspect_labelled_folder(
     summary = FolderSummary(root, files, skipped)
     problems = []
     counts = summary.counts()
-    if len(counts) < 2:
+    if len(counts) < min_labels:
         found = ", ".join(counts) or "none"
-        problems.append(f"{root} needs at least two sub-folders of audio, one per label (labels with audio: {found})")
+        needed = "two sub-folders" if min_labels == 2 else f"{min_labels} sub-folder(s)"
+        problems.append(f"{root} needs at least {needed} of audio, one per label (labels with audio: {found})")
     for label in (d.name for d in class_dirs):
         if counts.get(label, 0) < min_files:
             problems.append(f"label {label!r} has {counts.get(label, 0)} readable files; at least {min_files} needed")
