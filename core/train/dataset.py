@@ -85,7 +85,7 @@ def inspect_labelled_folder(
     on_file: Callable[[int, int], None] | None = None,
     min_labels: int = 2,
 ) -> FolderSummary:
-    """Read every file under ``root/<label>/``; raise :class:`DatasetError` if it cannot be trained on.
+    """Read every file under ``root/<label>/``; raise :class:`DatasetError` if it falls short of the minimums.
 
     ``on_file(done, total)`` reports progress (decoding a large folder takes a while). Scoring a
     model on held-out files needs less than training: ``min_files=1, min_labels=1``.
