@@ -34,10 +34,11 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import build, real_tracks  # noqa: E402
-from core.models.backend import Backend, TorchBackend, concat_features  # noqa: E402
+from core.models.backend import Backend, TorchBackend  # noqa: E402
 from core.models.export import export  # noqa: E402
 from core.models.onnx_backend import OnnxBackend, cpu_threads  # noqa: E402
 from core.models.registry import ModelInfo, inspect_folder, resolve  # noqa: E402
+from core.models.windows import concat_features  # noqa: E402
 from core.pipeline import TagOptions, TagRun  # noqa: E402
 from core.store import Store  # noqa: E402
 

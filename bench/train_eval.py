@@ -32,9 +32,12 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.kws_eval import espeak, pink_noise  # noqa: E402
-from core.models.registry import inspect_folder  # noqa: E402
+from core.models.catalog import WHISPER_TINY  # noqa: E402
+from core.models.registry import (
+    inspect_folder,  # noqa: E402
+    resolve_base,  # noqa: E402
+)
 from core.models.runtime import load_backend  # noqa: E402
-from core.train.bases import WHISPER_TINY, resolve_base  # noqa: E402
 from core.train.dataset import inspect_labelled_folder  # noqa: E402
 from core.train.evaluate import evaluate_folder  # noqa: E402
 from core.train.job import TrainJob, TrainOptions  # noqa: E402

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .audio import DecodeError
+from .models.catalog import COVERAGES, DEFAULT_MODEL, RUNTIMES
 from .paths import default_db_path, models_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument(
         "--model",
         default=None,
-        help="built-in name, installed name or model folder (default musicnn-msd; "
+        help=f"built-in name, installed name or model folder (default {DEFAULT_MODEL}; "
         "with --task keywords: a keyword classifier run on a sliding window)",
     )
     _add_db(tag)
@@ -74,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument(
         "--backend",
         default="auto",
-        choices=["auto", "torch", "onnx", "onnx-int8"],
-        help="runtime (auto: CUDA torch on a GPU, else ONNX Runtime when exported, else torch)",
+        choices=list(RUNTIMES),
+        help=f"runtime (auto: {RUNTIMES['auto'].description})",
     )
     tag.add_argument("--segment-seconds", type=float, default=30.0, help="timeline resolution (default 30)")
     tag.add_argument(
@@ -85,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--threads", type=int, default=None, help="CPU threads for the model (default: all cores)")
     tag.add_argument(
         "--coverage",
-        choices=["full", "excerpts"],
+        choices=list(COVERAGES),
         default="full",
         help="excerpts: tag three 30 s stretches spread over each long file instead of all of it",
     )
@@ -186,7 +187,7 @@ def _tag(args: argparse.Namespace) -> int:
         raise CliError("--top-k, --batch-size, --workers and --segment-seconds must be positive")
     if args.task == "keywords":
         return _search(args)
-    info = _load_model(args.model or "musicnn-msd")
+    info = _load_model(args.model or DEFAULT_MODEL)
     try:
         shown = info.group(args.group or ("genre" if "genre" in info.label_groups else None))
         backend = load_backend(info, args.backend, args.device, args.threads)
@@ -385,19 +386,20 @@ def _devices() -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from .models.musicnn.convert_musicnn import CHECKPOINTS
+    from .models.catalog import BUILTINS
     from .models.onnx_backend import export_report
-    from .models.registry import ModelError, available_names, describe_builtin, inspect_folder
+    from .models.registry import ModelError, available_names, inspect_folder
 
     if args.models_command == "list":
         for name in available_names():
+            builtin = BUILTINS.get(name)
             folder = models_dir() / name
             try:
-                info = inspect_folder(folder, name, builtin=name in CHECKPOINTS)
+                info = inspect_folder(folder, name, builtin=builtin is not None)
                 state = f"{len(info.labels)} labels, groups: {', '.join(info.label_groups) or '-'}"
             except ModelError:
-                state = "built in; converted on first use" if name in CHECKPOINTS else "broken folder"
-            description = describe_builtin(name) if name in CHECKPOINTS else str(folder)
+                state = "built in; converted on first use" if builtin else "broken folder"
+            description = builtin.description if builtin else str(folder)
             print(f"{name:16} {state}\n{'':16} {description}")
         return EXIT_OK
     info = _load_model(args.name)

@@ -15,7 +15,8 @@ from .cli import EXIT_INTERRUPTED, EXIT_OK, CliError
 
 
 def add_commands(commands) -> None:
-    from .train.options import BASE_NAMES, TrainOptions
+    from .models.catalog import names
+    from .train.options import TrainOptions
 
     defaults = TrainOptions()
     train = commands.add_parser(
@@ -26,7 +27,7 @@ def add_commands(commands) -> None:
     )
     train.add_argument("folder", type=Path, metavar="FOLDER")
     train.add_argument(
-        "--base", default=None, help=f"base model: {', '.join(BASE_NAMES)}, or a Hugging Face folder "
+        "--base", default=None, help=f"base model: {', '.join(names())}, or a Hugging Face folder "
         "(default: whisper-tiny-en for short files, else musicnn-msd)",
     )  # fmt: skip
     train.add_argument("--out", default=None, help="name of the new model (default: FOLDER-BASE)")
@@ -121,8 +122,8 @@ def _progress_printer():
 
 def train(args: argparse.Namespace) -> int:
     from .models.backend import pick_device
-    from .models.registry import ModelError
-    from .train.bases import resolve_base, suggest_base
+    from .models.registry import ModelError, resolve_base
+    from .train.bases import suggest_base
     from .train.job import TrainJob, TrainOptions, check_name, default_name
 
     options = TrainOptions(

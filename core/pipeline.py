@@ -23,8 +23,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .audio import AudioInfo, DecodeError, Span, probe, stream_segments
-from .models.backend import Backend, Features, concat_features, window_count
+from .models.backend import Backend
 from .models.registry import ModelInfo
+from .models.windows import Features, concat_features, window_count
 from .records import FileFailure, FileStat, FileTags, LabelScore, SegmentTags
 from .scan import scan
 from .store import Store

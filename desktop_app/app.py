@@ -50,7 +50,8 @@ def check_installation() -> int:
     import numpy as np
     import soundfile as sf
 
-    from core.models.registry import DEFAULT_MODEL, ModelError, resolve
+    from core.models.catalog import DEFAULT_MODEL
+    from core.models.registry import ModelError, resolve
     from core.models.runtime import load_backend
     from core.pipeline import TagRun
     from core.store import Store
@@ -101,8 +102,8 @@ def check_training() -> int:
     import numpy as np
     import soundfile as sf
 
-    from core.models.registry import ModelError
-    from core.train.bases import WHISPER_TINY, resolve_base
+    from core.models.catalog import WHISPER_TINY
+    from core.models.registry import ModelError, resolve_base
     from core.train.dataset import inspect_labelled_folder
     from core.train.job import TrainJob, TrainOptions
 

@@ -33,7 +33,7 @@ from core.listen.detector import Detection, ListenModelError, Spotter, TriggerPo
 from core.listen.micro import MicroWakeWordDetector, available_words
 from core.listen.oww import available_heads
 from core.listen.sources import AudioSourceError, file_frames, input_devices, microphone_frames
-from core.models.musicnn.convert_musicnn import CHECKPOINTS
+from core.models.catalog import BUILTINS
 from core.models.registry import available_names
 from core.store import Store, StoreError
 
@@ -239,7 +239,7 @@ class ListenPage(QWidget):
         self.model.clear()
         self.model.addItem("none", None)
         for name in available_names():
-            if name not in CHECKPOINTS:
+            if name not in BUILTINS:
                 self.model.addItem(name, name)
         self.model.setCurrentIndex(max(0, self.model.findData(current)))
 

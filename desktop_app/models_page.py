@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.models.catalog import BUILTINS
 from core.models.export import export
-from core.models.musicnn.convert_musicnn import CHECKPOINTS
 from core.models.onnx_backend import export_report
 from core.models.registry import ModelError, available_names, resolve
 from core.models.runtime import choose
@@ -108,7 +108,7 @@ class ModelsPage(QWidget):
                 cells[0] += "  ✓ active"
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(CHECKPOINTS[name].description if name in CHECKPOINTS else text)
+                item.setToolTip(BUILTINS[name].description if name in BUILTINS else text)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
 
@@ -122,7 +122,7 @@ class ModelsPage(QWidget):
             self.details.setText(str(error))
             return
         trained = load_report(info.path)
-        about = CHECKPOINTS[name].description if name in CHECKPOINTS else f"Model folder {info.path}"
+        about = BUILTINS[name].description if name in BUILTINS else f"Model folder {info.path}"
         if trained:
             about = summary_line(trained)[0].upper() + summary_line(trained)[1:]
         groups = info.label_groups or {"labels": info.labels}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from core.models.registry import DEFAULT_MODEL
+from core.models.catalog import DEFAULT_MODEL
 from core.paths import default_db_path
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from core.models.catalog import COVERAGES, DEVICES, RUNTIMES
 
 from .settings import AppSettings
 
@@ -34,13 +36,15 @@ class SettingsPage(QWidget):
         db_row.addWidget(self.db, 1)
         db_row.addWidget(browse)
         self.device = QComboBox()
-        self.device.addItems(["auto", "cpu", "cuda"])
+        self.device.addItems(list(DEVICES))
         self.device.setCurrentText(settings.device)
         self.backend = QComboBox()
-        self.backend.addItems(["auto", "torch", "onnx", "onnx-int8"])
+        self.backend.addItems(list(RUNTIMES))
+        for index, runtime in enumerate(RUNTIMES.values()):
+            self.backend.setItemData(index, runtime.description, Qt.ItemDataRole.ToolTipRole)
         self.backend.setCurrentText(settings.backend)
         self.coverage = QComboBox()
-        self.coverage.addItems(["full", "excerpts"])
+        self.coverage.addItems(list(COVERAGES))
         self.coverage.setCurrentText(settings.coverage)
         self.threads = QSpinBox()
         self.threads.setRange(0, 256)

@@ -38,12 +38,13 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from core.models.catalog import BUILTINS
 from core.models.registry import ModelError
 from core.paths import models_dir
 from core.train.bases import suggest_base
 from core.train.dataset import FolderSummary
 from core.train.job import TrainProgress, TrainResult, check_name, default_name
-from core.train.options import BASE_NAMES, TrainOptions
+from core.train.options import TrainOptions
 
 from .detail_pane import Player
 from .models_page import ExportWorker
@@ -52,11 +53,6 @@ from .train_charts import ConfusionMatrix, TrainingChart
 from .train_worker import FolderWorker, TrainWorker
 from .worker import start_in_thread
 
-BASE_HELP = {
-    "musicnn-msd": "music styles, moods, eras — fast on a CPU",
-    "musicnn-mtt": "instruments and music genres — fast on a CPU",
-    "whisper-tiny-en": "speech: words, commands, call intents",
-}
 OTHER_FOLDER = "A Hugging Face model folder…"
 
 
@@ -217,8 +213,8 @@ class SettingsPage(QWizardPage):
         self.setButtonText(QWizard.WizardButton.CommitButton, "Start training")
         defaults = TrainOptions()
         self.base = QComboBox()
-        for name in BASE_NAMES:
-            self.base.addItem(f"{name} — {BASE_HELP[name]}", name)
+        for name, builtin in BUILTINS.items():
+            self.base.addItem(f"{name} — {builtin.purpose}", name)
         self.base.addItem(OTHER_FOLDER, "")
         self.base.activated.connect(self._base_chosen)
         self.name = QLineEdit()

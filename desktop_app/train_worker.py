@@ -11,8 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from core.models.registry import ModelError
-from core.train.bases import resolve_base
+from core.models.registry import ModelError, resolve_base
 from core.train.dataset import DatasetError, FolderSummary, inspect_labelled_folder
 from core.train.job import TrainJob, TrainOptions, TrainProgress
 

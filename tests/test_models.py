@@ -156,3 +156,13 @@ def test_builtin_models_convert_once_and_report_groups(earmark_home: Path) -> No
     assert (info.path / "model.safetensors").stat().st_mtime_ns == stamp  # not converted again
     with pytest.raises(ModelError, match="no label group 'tempo'"):
         info.group("tempo")
+
+
+def test_the_architecture_table_read_without_importing_transformers_is_transformers_own() -> None:
+    """Checking a folder must not cost a transformers import (seconds), nor drift from its table."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
+
+    from core.models.architectures import _read_table
+
+    source = Path(__import__("transformers").__file__).parent / "models" / "auto" / "modeling_auto.py"
+    assert _read_table(source) == frozenset(MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES)

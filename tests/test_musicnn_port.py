@@ -9,7 +9,7 @@ import pytest
 import torch
 from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
 
-from core.models import MusicnnFeatureExtractor, MusicnnForAudioClassification
+from core.models.musicnn import MusicnnFeatureExtractor, MusicnnForAudioClassification
 from core.models.musicnn.convert_musicnn import (
     CHECKPOINTS,
     MSD_LABELS,

@@ -197,7 +197,7 @@ def test_bad_base_and_unknown_labels_are_refused(capsys, tmp_path: Path, folder:
 
 def test_whisper_base_learns_spoken_words(tmp_path: Path) -> None:
     """The real Whisper tiny.en base, cut to short clips, tells three spoken words apart."""
-    from core.train.bases import resolve_base
+    from core.models.registry import resolve_base
 
     voices = ["en", "en-us", "en+f3", "en-gb-x-rp", "en+m3"]
     for word in ("yes", "stop", "music"):

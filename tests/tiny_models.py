@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from core.models import MusicnnConfig, MusicnnFeatureExtractor, MusicnnForAudioClassification
+from core.models.musicnn import MusicnnConfig, MusicnnFeatureExtractor, MusicnnForAudioClassification
 
 TINY_LABELS = ["rock", "pop", "jazz", "classical", "electronic", "calm", "loud", "speech"]
 

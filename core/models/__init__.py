@@ -1,14 +1,6 @@
-"""Model layer: Earmark's own architectures, registered with the ``transformers`` Auto classes.
+"""Model layer: what Earmark knows by name (catalog), which folders are safe (registry), and how they run.
 
-Importing this package registers musicnn, so that a musicnn folder and any Hugging Face
-audio-classification folder (AST, wav2vec2, HuBERT, Whisper) load through the same
-``AutoConfig`` / ``AutoFeatureExtractor`` / ``AutoModelForAudioClassification`` calls.
+Kept light: importing a submodule such as the registry must not pull in torch or transformers.
+Earmark's own architecture registers itself with the ``transformers`` Auto classes when
+:mod:`core.models.musicnn` is imported, which every module that loads a model does.
 """
-
-from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForAudioClassification
-
-from .musicnn import MusicnnConfig, MusicnnFeatureExtractor, MusicnnForAudioClassification
-
-AutoConfig.register(MusicnnConfig.model_type, MusicnnConfig, exist_ok=True)
-AutoFeatureExtractor.register(MusicnnConfig, MusicnnFeatureExtractor, exist_ok=True)
-AutoModelForAudioClassification.register(MusicnnConfig, MusicnnForAudioClassification, exist_ok=True)

@@ -11,17 +11,15 @@ which model or runtime it drives. Windows come in two kinds:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForAudioClassification
 
+from . import musicnn  # noqa: F401 - registers musicnn with the Auto classes
 from .registry import ModelError, ModelInfo
+from .windows import Features, Windowing
 
 DEFAULT_CLIP_SECONDS = 10.0
-
-Features = dict[str, np.ndarray]
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -34,14 +32,6 @@ def pick_device(requested: str = "auto") -> torch.device:
         return torch.device(requested)
     except RuntimeError as error:
         raise ModelError(f"unknown device {requested!r} (use auto, cpu or cuda)") from error
-
-
-@dataclass(frozen=True)
-class Windowing:
-    """How one stretch of audio becomes model inputs."""
-
-    clip_samples: int | None  # None: the extractor cuts patches itself
-    window_seconds: float
 
 
 class Backend:
@@ -145,11 +135,3 @@ class TorchBackend(Backend):
     def logits(self, features: Features) -> np.ndarray:
         inputs = {key: torch.from_numpy(value).to(self.device) for key, value in features.items()}
         return self.model(**inputs).logits.float().cpu().numpy()
-
-
-def window_count(features: Features) -> int:
-    return len(next(iter(features.values())))
-
-
-def concat_features(parts: list[Features]) -> Features:
-    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import tempfile
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,9 +21,11 @@ import numpy as np
 import torch
 
 from .. import __version__
-from .backend import Features, TorchBackend, concat_features
+from .backend import TorchBackend
+from .install import install, staging
 from .onnx_backend import EXPORT_DIR, FP32_FILE, INT8_FILE, REPORT_FILE, OnnxBackend
 from .registry import ModelError, ModelInfo
+from .windows import Features, concat_features
 
 FP32_TOLERANCE = 1e-3  # max |probability difference| between torch and ONNX fp32
 INT8_MIN_AGREEMENT = 0.99
@@ -129,34 +130,32 @@ def export(info: ModelInfo, int8: bool = False) -> ExportReport:
     torch_backend = TorchBackend(info, device="cpu")
     check = _features(torch_backend, held_out_audio(torch_backend.sampling_rate, count=4)[::-1])
     target = info.path / EXPORT_DIR
-    with tempfile.TemporaryDirectory(dir=info.path, prefix=".onnx-") as tmp:
-        staging = Path(tmp) / EXPORT_DIR
-        staging.mkdir()
+    with staging(target) as scratch:
+        folder = scratch / EXPORT_DIR
+        folder.mkdir()
         # Earmark's own architecture, and models fine-tuned here (their input length is no longer the
         # stock one that optimum's dummy inputs assume), go through torch.onnx with real windows
         if info.architecture == "musicnn" or getattr(torch_backend.config, "clip_seconds", None):
             exporter = "torch.onnx"
-            _export_torch_onnx(torch_backend, check, staging / FP32_FILE)
+            _export_torch_onnx(torch_backend, check, folder / FP32_FILE)
         else:
             exporter = "optimum"
-            _export_optimum(info, Path(tmp) / "optimum", staging / FP32_FILE)
-        fp32 = OnnxBackend(info, model_file=staging / FP32_FILE)
+            _export_optimum(info, scratch / "optimum", folder / FP32_FILE)
+        fp32 = OnnxBackend(info, model_file=folder / FP32_FILE)
         reference = torch_backend.forward(check)
         fp32_diff = _max_diff(reference, fp32.forward(check))
         if not fp32_diff <= FP32_TOLERANCE:
             raise ModelError(
                 f"ONNX export of {info.name} disagrees with torch (max score difference {fp32_diff:.2e}); not kept"
             )
-        int8_report = _quantise(info, staging, torch_backend) if int8 else None
+        int8_report = _quantise(info, folder, torch_backend) if int8 else None
         report = ExportReport(info.version, exporter, fp32_diff, int8_report)
-        (staging / REPORT_FILE).write_text(json.dumps(asdict(report), indent=2), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        (folder / REPORT_FILE).write_text(json.dumps(asdict(report), indent=2), encoding="utf-8")
+        install(folder, target)
     return report
 
 
-def _quantise(info: ModelInfo, staging: Path, torch_backend: TorchBackend) -> Int8Report:
+def _quantise(info: ModelInfo, folder: Path, torch_backend: TorchBackend) -> Int8Report:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
@@ -164,20 +163,20 @@ def _quantise(info: ModelInfo, staging: Path, torch_backend: TorchBackend) -> In
     root.setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing hint at WARNING on the root logger
     try:
         quantize_dynamic(
-            staging / FP32_FILE,
-            staging / INT8_FILE,
+            folder / FP32_FILE,
+            folder / INT8_FILE,
             op_types_to_quantize=["MatMul", "Gemm"],
             weight_type=QuantType.QInt8,
         )
     finally:
         root.setLevel(level)
     held_out = _features(torch_backend, held_out_audio(torch_backend.sampling_rate))
-    fp32_scores = OnnxBackend(info, model_file=staging / FP32_FILE).forward(held_out)
-    int8_scores = OnnxBackend(info, model_file=staging / INT8_FILE, int8=True).forward(held_out)
+    fp32_scores = OnnxBackend(info, model_file=folder / FP32_FILE).forward(held_out)
+    int8_scores = OnnxBackend(info, model_file=folder / INT8_FILE, int8=True).forward(held_out)
     agreement = float(np.mean(fp32_scores.argmax(axis=1) == int8_scores.argmax(axis=1)))
     report = Int8Report(
         agreement, _max_diff(fp32_scores, int8_scores), len(fp32_scores), agreement >= INT8_MIN_AGREEMENT
     )
     if not report.kept:
-        (staging / INT8_FILE).unlink()
+        (folder / INT8_FILE).unlink()
     return report

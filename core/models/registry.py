@@ -1,9 +1,12 @@
 """Which models Earmark knows, where their folders are, and whether a folder is safe to load.
 
-A model is named by what the user types after ``--model``: a built-in name (``musicnn-msd``),
-the name of a folder under the data dir's ``models/`` (fine-tuned models land there), or a path
-to any local Hugging Face audio-classification folder. Built-in musicnn models are converted
-from the ``musicnn`` wheel on first use; nothing is ever downloaded.
+A model is named by what the user types after ``--model`` (or ``--base``): a built-in name from the
+catalogue (``musicnn-msd``), the name of a folder under the data dir's ``models/`` (fine-tuned
+models land there), or a path to any local Hugging Face audio-classification folder. Built-in models
+are converted from the Python packages that carry their weights on first use; nothing is downloaded.
+
+Light to import (no torch, no transformers): planning a run needs a model's name and version, not
+the model, so a rerun over an unchanged library never loads one.
 """
 
 from __future__ import annotations
@@ -11,20 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
-
 from ..paths import models_dir
-from . import MusicnnConfig
-from .musicnn.convert_musicnn import CHECKPOINTS, MusicnnUnavailableError, convert
+from .architectures import audio_classification_types
+from .catalog import BUILTINS, TAGGER, Builtin, names
+from .install import install_built
 
-DEFAULT_MODEL = "musicnn-msd"
 _WEIGHTS = "model.safetensors"
 _SHARDED_WEIGHTS = "model.safetensors.index.json"
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "tf_model.h5", "flax_model.msgpack")
@@ -100,7 +98,7 @@ def inspect_folder(path: Path, name: str | None = None, builtin: bool = False) -
     if not (path / "preprocessor_config.json").is_file():
         raise ModelError(f"{path} has no preprocessor_config.json (the feature extractor's settings)")
     model_type = config.get("model_type")
-    if model_type != MusicnnConfig.model_type and model_type not in MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES:
+    if model_type not in audio_classification_types():
         raise ModelError(f"{path}: model type {model_type!r} is not an audio-classification architecture")
     id2label = config.get("id2label") or {}
     try:
@@ -120,59 +118,53 @@ def inspect_folder(path: Path, name: str | None = None, builtin: bool = False) -
     )
 
 
-def install_converted(target: Path, build: Callable[[Path], Path]) -> Path:
-    """Write a converted model folder at ``target`` atomically: ``build(scratch)`` makes it in a
-    hidden sibling folder, renamed into place only when complete, so a crash leaves no half folder."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as scratch:
-        built = build(Path(scratch) / target.name)
-        if target.exists():
-            shutil.rmtree(target)
-        built.rename(target)
-    return target
-
-
-def _install_builtin(name: str) -> Path:
-    """Convert a built-in model into the data dir once."""
-    try:
-        return install_converted(models_dir() / name, lambda folder: convert(CHECKPOINTS[name], folder))
-    except MusicnnUnavailableError as error:
-        raise ModelError(str(error)) from error
+def _install_builtin(builtin: Builtin) -> Path:
+    """Convert a built-in model into the data dir once, from the package that carries its weights."""
+    return install_built(builtin.folder, builtin.convert)  # ModelError when the package is missing
 
 
 def resolve(spec: str) -> ModelInfo:
-    """The model named by ``spec`` (built-in name, installed name or folder path), ready to load.
+    """The model named by ``spec`` (built-in name, installed name or folder path), ready to tag with."""
+    return _resolve(spec, base=False)
 
-    A bare name that Earmark knows wins over a same-named folder in the current directory: a user
-    who trained ``--out calls`` from ``./calls`` means the model by ``--model calls``, not the
-    training data. ``./calls`` (any spec with a separator) always means the folder."""
+
+def resolve_base(spec: str) -> ModelInfo:
+    """A starting point for fine-tuning: as :func:`resolve`, and built-in bases (which tag nothing) too."""
+    return _resolve(spec, base=True)
+
+
+def _resolve(spec: str, base: bool) -> ModelInfo:
+    """A bare name that Earmark knows wins over a same-named folder in the
+    current directory: a user who trained ``--out calls`` from ``./calls`` means the model by
+    ``--model calls``, not the training data. ``./calls`` (any spec with a separator) always means
+    the folder."""
     bare = os.sep not in spec and "/" not in spec
-    if bare and spec in CHECKPOINTS:
-        folder = models_dir() / spec
+    builtin = BUILTINS.get(spec) if bare else None
+    if builtin is not None and (base or builtin.kind == TAGGER):
         try:
-            return inspect_folder(folder, spec, builtin=True)
+            return inspect_folder(builtin.folder, spec, builtin=True)
         except ModelError:
-            return inspect_folder(_install_builtin(spec), spec, builtin=True)
+            return inspect_folder(_install_builtin(builtin), spec, builtin=True)
     installed = models_dir() / spec
     if bare and spec not in (".", "..") and installed.is_dir():
         return inspect_folder(installed, spec)
     path = Path(spec).expanduser()
     if path.is_dir():
         return inspect_folder(path.resolve())
+    if base:
+        raise ModelError(
+            f"no base model {spec!r}: use {', '.join(names())}, an installed model, or a Hugging Face folder"
+        )
     known = ", ".join(available_names())
     raise ModelError(f"no model {spec!r}: not a folder, and not one of the installed models ({known})")
 
 
 def available_names() -> list[str]:
-    """Built-in names first, then the folders installed under the data dir."""
-    names = list(CHECKPOINTS)
+    """Built-in taggers first, then the folders installed under the data dir."""
+    listed = names(TAGGER)
     root = models_dir()
     if root.is_dir():
-        names += sorted(
-            p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in CHECKPOINTS
+        listed += sorted(
+            p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in BUILTINS
         )
-    return names
-
-
-def describe_builtin(name: str) -> str:
-    return CHECKPOINTS[name].description
+    return listed

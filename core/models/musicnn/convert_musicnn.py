@@ -17,6 +17,8 @@ import numpy as np
 import torch
 
 from ...tf_checkpoint import load_checkpoint
+from ..catalog import BUILTINS
+from ..registry import ModelError
 from .configuration_musicnn import MusicnnConfig
 from .feature_extraction_musicnn import MusicnnFeatureExtractor
 from .modeling_musicnn import MusicnnForAudioClassification
@@ -81,25 +83,18 @@ class MusicnnCheckpoint:
     folder: str  # folder inside the musicnn package
     labels: list[str]
     groups: dict[str, list[str]]
-    description: str
 
 
 CHECKPOINTS = {
     c.name: c
     for c in (
-        MusicnnCheckpoint(
-            "musicnn-msd", "MSD_musicnn", MSD_LABELS, MSD_GROUPS,
-            "musicnn trained on the Million Song Dataset: 50 Last.fm tags (genre, mood, era, vocals)",
-        ),
-        MusicnnCheckpoint(
-            "musicnn-mtt", "MTT_musicnn", MTT_LABELS, MTT_GROUPS,
-            "musicnn trained on MagnaTagATune: 50 instrument, genre, vocal and mood tags",
-        ),
+        MusicnnCheckpoint("musicnn-msd", "MSD_musicnn", MSD_LABELS, MSD_GROUPS),
+        MusicnnCheckpoint("musicnn-mtt", "MTT_musicnn", MTT_LABELS, MTT_GROUPS),
     )
 }  # fmt: skip
 
 
-class MusicnnUnavailableError(RuntimeError):
+class MusicnnUnavailableError(ModelError):
     """The ``musicnn`` wheel, which carries the pretrained weights, is not installed."""
 
 
@@ -189,7 +184,7 @@ def convert(checkpoint: MusicnnCheckpoint, out_dir: Path, checkpoint_dir: Path |
     model.save_pretrained(out_dir, safe_serialization=True)
     MusicnnFeatureExtractor().save_pretrained(out_dir)
     (out_dir / "README.md").write_text(
-        f"# {checkpoint.name}\n\n{checkpoint.description}.\n\n"
+        f"# {checkpoint.name}\n\n{BUILTINS[checkpoint.name].description}.\n\n"
         f"Converted by Earmark from the `{checkpoint.folder}` checkpoint of the `musicnn` wheel.\n\n"
         f"Licence: {LICENCE}.\n",
         encoding="utf-8",
