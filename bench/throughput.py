@@ -39,7 +39,8 @@ from core.models.export import export  # noqa: E402
 from core.models.onnx_backend import OnnxBackend, cpu_threads  # noqa: E402
 from core.models.registry import ModelInfo, inspect_folder, resolve  # noqa: E402
 from core.models.windows import concat_features  # noqa: E402
-from core.pipeline import TagOptions, TagRun  # noqa: E402
+from core.runs.options import TagOptions  # noqa: E402
+from core.runs.tasks.tags import TagRun  # noqa: E402
 from core.store import Store  # noqa: E402
 
 

@@ -1,3 +1,3 @@
-"""Earmark's core: everything that is not a screen (decoding, models, the batch pipeline, the store)."""
+"""Earmark's core: everything that is not a screen (decoding, models, runs, the store)."""
 
 __version__ = "0.1.0"

@@ -19,10 +19,12 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from .errors import EarmarkError
+
 _READ_FRAMES = 1 << 16  # source frames read per step
 
 
-class DecodeError(Exception):
+class DecodeError(EarmarkError):
     """The file cannot be decoded; the message says why, for the error row and the user."""
 
 

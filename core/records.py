@@ -1,4 +1,4 @@
-"""Records that cross module boundaries: what the pipeline produces and the store keeps."""
+"""Records that cross module boundaries: what runs produce and the store keeps."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Find the audio files under the folders a user points at.
+"""Find the audio files under the folders a user points at, and their fingerprints for planning.
 
 Recursive, by extension, hidden files and folders skipped, in a stable (sorted) order, and safe
 against symlink loops: each real directory is walked once. Files named explicitly are taken
@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .records import FileStat
+
 AUDIO_EXTENSIONS = frozenset(
     {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aif", ".aiff", ".aifc", ".wma"}
 )
@@ -18,6 +20,15 @@ AUDIO_EXTENSIONS = frozenset(
 
 def is_audio_name(name: str) -> bool:
     return not name.startswith(".") and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+
+
+def file_stat(path: Path) -> FileStat:
+    """(size, mtime) of a file; -1 for both when it cannot be stat'ed (a dangling link)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return FileStat(path, -1, -1.0)
+    return FileStat(path, st.st_size, st.st_mtime)
 
 
 def scan(paths: Iterable[Path], problems: list[str] | None = None) -> Iterator[Path]:

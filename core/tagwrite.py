@@ -17,10 +17,11 @@ from pathlib import Path
 import mutagen
 from mutagen import MutagenError
 
+from .errors import EarmarkError
 from .records import LabelScore
 
 
-class TagWriteError(Exception):
+class TagWriteError(EarmarkError):
     """The file's tags cannot be read or written; the message says why."""
 
 

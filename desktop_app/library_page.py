@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.pipeline import RunSummary
+from core.runs.observer import RunSummary
 
 from .worker import Progress
 

@@ -27,15 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.audio import DecodeError
-from core.listen.catalog import ListenSpec, build_detector, thresholds_for
-from core.listen.detector import Detection, ListenModelError, Spotter, TriggerPolicy
+from core.errors import EarmarkError
+from core.listen.catalog import ListenRequest, ListenSpec, spotter_for
+from core.listen.detector import Detection, ListenModelError
 from core.listen.micro import MicroWakeWordDetector, available_words
 from core.listen.oww import available_heads
-from core.listen.sources import AudioSourceError, file_frames, input_devices, microphone_frames
+from core.listen.session import ListenSession, microphone_source
+from core.listen.sources import AudioSourceError, input_devices
 from core.models.catalog import BUILTINS
 from core.models.registry import available_names
-from core.store import Store, StoreError
+from core.store import Store
 
 from .charts import label_colour
 
@@ -50,43 +51,35 @@ class ListenWorker(QObject):
     failed = Signal(str)
     finished = Signal()
 
-    def __init__(self, spec: ListenSpec, thresholds: dict[tuple[str, str], float], source: str, db: Path) -> None:
+    def __init__(self, request: ListenRequest, source: str, db: Path) -> None:
         super().__init__()
-        self.spec, self.thresholds, self.source, self.db = spec, thresholds, source, db
+        self.request, self.source, self.db = request, source, db
         self.stop = threading.Event()
+        self._pending: list[dict[str, float]] = []  # score frames not yet shown
+        self._shown_at = 0.0
 
     def run(self) -> None:
         try:
-            detector = build_detector(self.spec)  # here, not in the window: examples take a second to embed
-            policy = TriggerPolicy(thresholds_for(detector, self.thresholds))
-            spotter = Spotter(detector, policy)
+            spotter = spotter_for(self.request)  # here, not in the window: examples take a second to embed
             self.ready.emit(dict(spotter.thresholds))
-            if self.source.startswith("microphone:"):
-                device = self.source.split(":", 1)[1]
-                frames = microphone_frames(None if device == "default" else int(device), self.stop)
-            else:
-                frames = file_frames(Path(self.source))
             with Store(self.db) as store:
-                last = 0.0
-                pending: list[dict[str, float]] = []
-                for frame in frames:
-                    if self.stop.is_set():
-                        break
-                    for found in spotter.feed(frame):
-                        store.save_detection(self.source, found.word, found.score, found.time_s, found.model)
-                        self.detected.emit(found)
-                    pending.append(dict(spotter.last_scores))
-                    if time.monotonic() - last >= UPDATE_S:
-                        last = time.monotonic()
-                        rms = float(np.sqrt(np.mean((frame.astype(np.float32) / 32768.0) ** 2)))
-                        self.scores.emit(20 * np.log10(max(rms, 1e-5)), pending[-TRACE_FRAMES:])
-                        pending = []
-                if pending:
-                    self.scores.emit(-60.0, pending[-TRACE_FRAMES:])
-        except (ListenModelError, AudioSourceError, StoreError, DecodeError) as error:
+                for found in ListenSession(spotter, store, self.stop).listen(self.source, self._frame):
+                    self.detected.emit(found)
+            if self._pending:
+                self.scores.emit(-60.0, self._pending[-TRACE_FRAMES:])
+        except EarmarkError as error:
             self.failed.emit(str(error))
         finally:
             self.finished.emit()
+
+    def _frame(self, frame: np.ndarray, scores: dict[str, float]) -> None:
+        """Level and scores go to the window at most every UPDATE_S (recordings run faster than real time)."""
+        self._pending.append(dict(scores))
+        if time.monotonic() - self._shown_at >= UPDATE_S:
+            self._shown_at = time.monotonic()
+            rms = float(np.sqrt(np.mean((frame.astype(np.float32) / 32768.0) ** 2)))
+            self.scores.emit(20 * np.log10(max(rms, 1e-5)), self._pending[-TRACE_FRAMES:])
+            self._pending = []
 
 
 class ScoreTrace(QWidget):
@@ -267,7 +260,7 @@ class ListenPage(QWidget):
             self.message.setText(str(error))
             devices = []
         for device in devices:
-            self.source.addItem(f"Microphone: {device.name}", f"microphone:{device.index}")
+            self.source.addItem(f"Microphone: {device.name}", microphone_source(device.index))
         if not devices and not self.message.text():
             self.message.setText("No microphone found. You can listen through a recording instead (Recording…).")
 
@@ -280,7 +273,7 @@ class ListenPage(QWidget):
         self.source.insertItem(0, f"Recording: {Path(path).name}", str(path))
         self.source.setCurrentIndex(0)
 
-    def choice(self) -> tuple[ListenSpec, dict[tuple[str, str], float]] | None:
+    def choice(self) -> ListenRequest | None:
         """What to listen for and at which thresholds, as chosen here (also for keyword search)."""
         chosen = [key for key, check in self.checks.items() if check.isChecked()]
         trained = self.model.currentData()
@@ -293,7 +286,7 @@ class ListenPage(QWidget):
             model=trained,
             vad=self.vad.isChecked(),
         )
-        return spec, {key: self.sliders[key].value() / 100 for key in chosen}
+        return ListenRequest(spec, {key: self.sliders[key].value() / 100 for key in chosen})
 
     def start(self) -> None:
         source = self.source.currentData()
@@ -303,7 +296,7 @@ class ListenPage(QWidget):
             return
         self.message.setText("Loading the detectors…")
         self.thread = QThread(self)
-        self.worker = ListenWorker(*choice, source, self.db)
+        self.worker = ListenWorker(choice, source, self.db)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.ready.connect(self._ready)

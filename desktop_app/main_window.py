@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, QThread, QTimer, Signal
@@ -18,7 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from core import __version__
-from core.pipeline import RunSummary, warm_up
+from core.errors import EarmarkError
+from core.listen.catalog import ListenRequest
+from core.runs.observer import RunSummary
+from core.runs.options import TagOptions
+from core.runs.requests import KeywordRequest, TagRequest
+from core.runs.stages import warm_up
 from core.store import Store, StoreError
 
 from .library_page import LibraryPage
@@ -28,7 +34,7 @@ from .results_page import ResultsPage
 from .settings import AppSettings
 from .settings_page import SettingsPage
 from .train_wizard import TrainWizard
-from .worker import TagRequest, TagWorker, start_tagging
+from .worker import TagWorker, start_tagging
 
 REFRESH_MS = 1500  # how often the results table re-reads during a run
 ICON = Path(__file__).parent / "resources" / "earmark.svg"
@@ -198,12 +204,13 @@ class MainWindow(QMainWindow):
             return
         if gone:
             self.statusBar().showMessage(f"Skipped, no longer there: {', '.join(gone)}", 10000)
-        request = TagRequest(
-            present, self.settings.db, self.settings.model, self.settings.backend, self.settings.device,
-            self.settings.coverage, self.settings.top_k, self.settings.threads, *(choice or (None, {})),
-        )  # fmt: skip
+        try:
+            request = self._request(present, choice)
+        except EarmarkError as error:
+            self.library.run_failed(str(error))
+            return
         self.library.run_started()
-        self.thread, self.worker = start_tagging(request, self)
+        self.thread, self.worker = start_tagging(request, self.settings.db, self)
         self.worker.planned.connect(self.library.planned)
         self.worker.current_file.connect(self.library.show_current)
         self.worker.progress.connect(self.library.show_progress)
@@ -214,6 +221,14 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.disconnect()
         self._refresh_timer.timeout.connect(self._refresh_if_dirty)
         self._refresh_timer.start()
+
+    def _request(self, folders: list[Path], listen: ListenRequest | None) -> TagRequest | KeywordRequest:
+        """The run the window's settings ask for: the same request the CLI would build."""
+        s = self.settings
+        if listen is not None:
+            return KeywordRequest(tuple(folders), replace(listen, device=s.device))
+        options = TagOptions(segment_top_k=s.top_k, coverage=s.coverage)
+        return TagRequest(tuple(folders), s.model, s.backend, s.device, s.threads or None, options)
 
     def _mark_dirty(self, _progress: object) -> None:
         self._dirty = True

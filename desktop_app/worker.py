@@ -1,7 +1,7 @@
 """Long work off the GUI thread: a tagging run in a QThread, reporting through signals.
 
-The worker drives ``core``'s :class:`~core.pipeline.TagRun` unchanged; its observer turns the
-run's events into Qt signals (queued across threads, so slots run on the GUI thread). Pause
+The worker builds its run as the CLI does (:func:`core.runs.build.build_run`); its observer turns
+the run's events into Qt signals (queued across threads, so slots run on the GUI thread). Pause
 blocks the run between files; cancel sets the run's stop Event, which keeps every committed file.
 """
 
@@ -9,35 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
-from core.listen.catalog import ListenSpec, build_detector, thresholds_for
-from core.listen.detector import ListenModelError, TriggerPolicy
-from core.listen.search import KeywordRun
-from core.models.registry import ModelError, resolve
-from core.models.runtime import load_backend
-from core.pipeline import Plan, RunObserver, TagOptions, TagRun
+from core.errors import EarmarkError
 from core.records import FileFailure, FileStat, FileTags
-from core.store import Store, StoreError
-
-
-@dataclass(frozen=True)
-class TagRequest:
-    """Everything a run needs, read from the window's settings when Tag is pressed."""
-
-    folders: list[Path]
-    db_path: Path
-    model: str
-    backend: str = "auto"
-    device: str = "auto"
-    coverage: str = "full"
-    top_k: int = 5
-    threads: int = 0  # 0: all cores
-    keywords: ListenSpec | None = None  # search for these words instead of tagging
-    thresholds: dict[tuple[str, str], float] = field(default_factory=dict)  # (model, word), as the Listen page
+from core.runs.build import build_run
+from core.runs.observer import RunObserver
+from core.runs.plan import Plan
+from core.runs.requests import KeywordRequest, TagRequest
+from core.store import Store
 
 
 @dataclass(frozen=True)
@@ -90,38 +73,26 @@ class TagWorker(QObject):
     current_file = Signal(str)
     progress = Signal(object)  # Progress
     file_failed = Signal(str, str)  # path, reason
-    finished = Signal(object)  # core.pipeline.RunSummary
+    finished = Signal(object)  # core.runs.observer.RunSummary
     failed = Signal(str)  # the run could not happen: a one-line reason
 
-    def __init__(self, request: TagRequest) -> None:
+    def __init__(self, request: TagRequest | KeywordRequest, db: Path) -> None:
         super().__init__()
         self.request = request
+        self.db = db
         self.stop = threading.Event()
         self._resume = threading.Event()
         self._resume.set()
 
     def run(self) -> None:
-        request = self.request
         try:
-            with Store(request.db_path) as store:
-                run = self._keyword_run(store) if request.keywords else self._tag_run(store)
-                summary = run.run(request.folders)
-        except (ModelError, StoreError, ListenModelError) as error:
+            with Store(self.db) as store:
+                run = build_run(self.request, store, _SignalObserver(self), self.stop)
+                summary = run.run(list(self.request.paths))
+        except EarmarkError as error:
             self.failed.emit(str(error))
             return
         self.finished.emit(summary)
-
-    def _tag_run(self, store: Store) -> TagRun:
-        request = self.request
-        backend = load_backend(resolve(request.model), request.backend, request.device, request.threads or None)
-        options = TagOptions(segment_top_k=request.top_k, coverage=request.coverage)
-        return TagRun(backend, store, options, _SignalObserver(self), self.stop)
-
-    def _keyword_run(self, store: Store) -> KeywordRun:
-        spec = self.request.keywords
-        detector = build_detector(spec, self.request.device)
-        policy = TriggerPolicy(thresholds_for(detector, self.request.thresholds))
-        return KeywordRun(spec, detector, store, policy, TagOptions(), _SignalObserver(self), self.stop)
 
     def pause(self) -> None:
         self._resume.clear()
@@ -161,7 +132,7 @@ def start_in_thread(worker: QObject, parent: QObject, *also_stop_on) -> QThread:
     return thread
 
 
-def start_tagging(request: TagRequest, parent: QObject) -> tuple[QThread, TagWorker]:
+def start_tagging(request: TagRequest | KeywordRequest, db: Path, parent: QObject) -> tuple[QThread, TagWorker]:
     """Start ``request`` in a new thread; the thread quits and both clean up when the run ends."""
-    worker = TagWorker(request)
+    worker = TagWorker(request, db)
     return start_in_thread(worker, parent, worker.failed), worker

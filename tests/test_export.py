@@ -15,7 +15,8 @@ from core.models.backend import TorchBackend
 from core.models.onnx_backend import OnnxBackend, export_report
 from core.models.registry import ModelError, inspect_folder
 from core.models.runtime import load_backend
-from core.pipeline import TagOptions, TagRun
+from core.runs.options import TagOptions
+from core.runs.tasks.tags import TagRun
 from core.store import Store
 from tests.audio_factory import chords, write
 from tests.test_models import tiny_wav2vec2

@@ -23,7 +23,8 @@ from transformers import (
 
 from core.models.backend import TorchBackend, pick_device
 from core.models.registry import ModelError, inspect_folder, resolve
-from core.pipeline import TagOptions, TagRun
+from core.runs.options import TagOptions
+from core.runs.tasks.tags import TagRun
 from core.store import Store
 from tests.audio_factory import chords, write
 

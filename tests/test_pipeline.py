@@ -13,7 +13,9 @@ import pytest
 
 from core.models.backend import TorchBackend
 from core.models.registry import inspect_folder
-from core.pipeline import RunObserver, TagOptions, TagRun
+from core.runs.observer import RunObserver
+from core.runs.options import TagOptions
+from core.runs.tasks.tags import TagRun
 from core.store import Store
 from tests.audio_factory import bad_corpus, chords, good_corpus, write
 from tests.tiny_models import TINY_LABELS

@@ -1,11 +1,11 @@
-"""Which detectors a listener runs: one spec, as the CLI, the GUI and keyword search give it."""
+"""Which detectors a listener runs and when they fire: one request, as the CLI, the GUI and keyword search give it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .detector import Detector, DetectorGroup, ListenModelError, origins_of
+from .detector import Detector, DetectorGroup, ListenModelError, Spotter, TriggerPolicy, origins_of
 from .oww import NOTICE as OWW_NOTICE
 
 
@@ -34,6 +34,28 @@ class ListenSpec:
         parts = [f"wake={','.join(self.wake)}", f"oww={','.join(self.openwakeword)}"]
         parts += [f"examples={self.keyword_examples}", f"model={self.model}", f"vad={self.vad}"]
         return ";".join(parts + [f"hop={self.hop_frames}"])
+
+
+@dataclass(frozen=True)
+class ListenRequest:
+    """What to listen for and when a score counts: the same for a microphone, a recording and a search."""
+
+    spec: ListenSpec = field(default_factory=ListenSpec)
+    thresholds: dict[tuple[str, str], float] = field(default_factory=dict)  # (model, word): the app's sliders
+    threshold: float | None = None  # one threshold for every word (the CLI's --threshold)
+    patience: int = 1  # consecutive 80 ms frames at or above the threshold
+    refractory_s: float = 2.0
+    device: str = "auto"
+
+
+def spotter_for(request: ListenRequest) -> Spotter:
+    """Load the detectors and set their trigger policy; raises :class:`ListenModelError` with the reason."""
+    detector = build_detector(request.spec, request.device)
+    if request.threshold is not None:
+        thresholds = dict.fromkeys(detector.words, request.threshold)
+    else:
+        thresholds = thresholds_for(detector, request.thresholds)
+    return Spotter(detector, TriggerPolicy(thresholds, max(1, request.patience), request.refractory_s))
 
 
 def split_words(text: str | None) -> tuple[str, ...]:

@@ -8,11 +8,13 @@ from typing import Protocol
 
 import numpy as np
 
+from ..errors import EarmarkError
+
 SAMPLE_RATE = 16000
 FRAME_SAMPLES = 1280  # 80 ms, as openWakeWord: small enough for latency, large enough to batch work
 
 
-class ListenModelError(Exception):
+class ListenModelError(EarmarkError):
     """A detector's model cannot be used (missing package or file, bad examples); says why in one line."""
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import AudioInfo, probe, stream_segments
+from ..errors import EarmarkError
 from .detector import FRAME_SAMPLES, SAMPLE_RATE
 
 
-class AudioSourceError(Exception):
+class AudioSourceError(EarmarkError):
     """No audio can be had from this source; the message says why in one line."""
 
 

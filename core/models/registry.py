@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..errors import EarmarkError
 from ..paths import models_dir
 from .architectures import audio_classification_types
 from .catalog import BUILTINS, TAGGER, Builtin, names
@@ -28,7 +29,7 @@ _SHARDED_WEIGHTS = "model.safetensors.index.json"
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "tf_model.h5", "flax_model.msgpack")
 
 
-class ModelError(Exception):
+class ModelError(EarmarkError):
     """A model cannot be used; the message says why in one line."""
 
 

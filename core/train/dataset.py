@@ -18,13 +18,14 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from ..audio import AudioInfo, DecodeError, Span, probe, stream_segments
+from ..errors import EarmarkError
 from ..scan import scan
 
 MIN_FILES_PER_CLASS = 4
 IMBALANCE_WARNING_RATIO = 3.0
 
 
-class DatasetError(Exception):
+class DatasetError(EarmarkError):
     """The folder cannot be trained on; the message says every reason, one per line."""
 
 

@@ -11,12 +11,13 @@ import sys
 import threading
 from pathlib import Path
 
-from .cli import EXIT_INTERRUPTED, EXIT_OK, CliError
+from ..errors import EarmarkError
+from .common import EXIT_INTERRUPTED, EXIT_OK, CliError
 
 
 def add_commands(commands) -> None:
-    from .models.catalog import names
-    from .train.options import TrainOptions
+    from ..models.catalog import names
+    from ..train.options import TrainOptions
 
     defaults = TrainOptions()
     train = commands.add_parser(
@@ -25,6 +26,7 @@ def add_commands(commands) -> None:
         description="FOLDER/<label>/<audio files>: each sub-folder is a label. The result is installed "
         "as a model that `earmark tag --model NAME` and the app can use.",
     )
+    train.set_defaults(handler=train_model)
     train.add_argument("folder", type=Path, metavar="FOLDER")
     train.add_argument(
         "--base", default=None, help=f"base model: {', '.join(names())}, or a Hugging Face folder "
@@ -51,13 +53,14 @@ def add_commands(commands) -> None:
     train.add_argument("--export-onnx", action="store_true", help="also export the result to ONNX")
 
     evaluate = commands.add_parser("evaluate", help="score a model on a labelled folder it did not train on")
+    evaluate.set_defaults(handler=evaluate_model)
     evaluate.add_argument("folder", type=Path, metavar="FOLDER")
     evaluate.add_argument("--model", required=True)
 
 
 def _summary(folder: Path, for_training: bool = True):
     """The labelled folder, read and printed; held-out files for ``evaluate`` need only one per label."""
-    from .train.dataset import DatasetError, inspect_labelled_folder
+    from ..train.dataset import DatasetError, inspect_labelled_folder
 
     def dots(done: int, total: int) -> None:
         if sys.stderr.isatty():
@@ -120,11 +123,11 @@ def _progress_printer():
     return show
 
 
-def train(args: argparse.Namespace) -> int:
-    from .models.backend import pick_device
-    from .models.registry import ModelError, resolve_base
-    from .train.bases import suggest_base
-    from .train.job import TrainJob, TrainOptions, check_name, default_name
+def train_model(args: argparse.Namespace) -> int:
+    from ..models.backend import pick_device
+    from ..models.registry import resolve_base
+    from ..train.bases import suggest_base
+    from ..train.job import TrainJob, TrainOptions, check_name, default_name
 
     options = TrainOptions(
         epochs=args.epochs,
@@ -149,7 +152,7 @@ def train(args: argparse.Namespace) -> int:
         base = base or resolve_base(suggest_base(summary.durations()))
         name = args.out or default_name(args.folder, base.name)
         job = TrainJob(summary, base, name, options, progress=_progress_printer(), replace=args.replace)
-    except (ModelError, ValueError) as error:
+    except ValueError as error:  # settings out of range
         raise CliError(str(error)) from error
     settings = job.options
     print(
@@ -161,7 +164,7 @@ def train(args: argparse.Namespace) -> int:
     def work() -> None:
         try:
             outcome["result"] = job.run()
-        except (ModelError, OSError, ValueError, RuntimeError) as error:
+        except (EarmarkError, OSError, ValueError, RuntimeError) as error:
             outcome["error"] = error
 
     worker = threading.Thread(target=work, name="earmark-train")
@@ -191,17 +194,14 @@ def train(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
 
 
-def evaluate(args: argparse.Namespace) -> int:
-    from .models.registry import ModelError, resolve
-    from .models.runtime import load_backend
-    from .train.evaluate import evaluate_folder
+def evaluate_model(args: argparse.Namespace) -> int:
+    from ..models.registry import resolve
+    from ..models.runtime import load_backend
+    from ..train.evaluate import evaluate_folder
 
-    try:
-        backend = load_backend(resolve(args.model))
-        summary = _summary(args.folder, for_training=False)
-        report, predictions = evaluate_folder(backend, summary)
-    except ModelError as error:
-        raise CliError(str(error)) from error
+    backend = load_backend(resolve(args.model))
+    summary = _summary(args.folder, for_training=False)
+    report, predictions = evaluate_folder(backend, summary)
     print_report(report, backend.labels)
     wrong = [p for p in predictions if p.predicted != p.label]
     for prediction in wrong:

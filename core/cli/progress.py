@@ -7,15 +7,22 @@ import time
 
 from tqdm import tqdm
 
-from .pipeline import Plan, RunObserver
-from .records import FileFailure, FileTags
+from ..records import FileFailure, FileTags
+from ..runs.observer import RunObserver
+from ..runs.plan import Plan
 
 
 class TerminalProgress(RunObserver):
-    """A :class:`~core.pipeline.RunObserver` that draws on stderr and prints each file's top labels."""
+    """A :class:`~core.runs.observer.RunObserver` that draws on stderr and prints each file's top labels."""
 
     def __init__(
-        self, shown_labels: list[str], top_k: int, print_files: bool, enabled: bool = True, hits: bool = False
+        self,
+        shown_labels: list[str],
+        top_k: int,
+        print_files: bool,
+        enabled: bool = True,
+        hits: bool = False,
+        model: str = "",
     ) -> None:
         self.shown = set(shown_labels)
         self.hits = hits  # keyword search: print each hit's time rather than the top labels
@@ -25,6 +32,11 @@ class TerminalProgress(RunObserver):
         self.bar: tqdm | None = None
         self.audio_seconds = 0.0
         self.started = time.monotonic()
+        self.model = model
+
+    def loaded(self, description: str) -> None:
+        if self.enabled and not self.hits:  # a keyword search says what it searches for instead
+            tqdm.write(f"earmark: {self.model} on {description}", file=sys.stderr)
 
     def planned(self, plan: Plan) -> None:
         if plan.skipped:

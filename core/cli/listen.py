@@ -1,0 +1,99 @@
+"""``earmark listen`` and ``earmark devices``: wake words live or in recordings; what to listen for."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .common import EXIT_OK, CliError, add_db, open_store
+
+
+def add_detector_options(parser: argparse.ArgumentParser) -> None:
+    """What to listen for, shared by ``listen`` and ``tag --task keywords``."""
+    words = parser.add_argument_group("keyword detectors (default: every built-in microWakeWord word)")
+    words.add_argument("--wake", default=None, help="microWakeWord words: okay_nabu,hey_jarvis,hey_mycroft,alexa")
+    words.add_argument(
+        "--oww",
+        default=None,
+        help="openWakeWord models (NON-COMMERCIAL licence, CC BY-NC-SA 4.0): "
+        "alexa,hey_jarvis,hey_mycroft,hey_rhasspy,timer,weather",
+    )
+    words.add_argument(
+        "--keyword-examples", type=Path, default=None, metavar="DIR", help="DIR/<keyword>/<clip>: match by example"
+    )
+    words.add_argument("--vad", action="store_true", help="count scores only during speech (Silero VAD)")
+    words.add_argument("--threshold", type=float, default=None, help="score needed (default: each model's own)")
+    words.add_argument("--patience", type=int, default=1, help="consecutive 80 ms frames above the threshold")
+    words.add_argument("--refractory", type=float, default=2.0, help="seconds before a word can fire again")
+
+
+def listen_request(args: argparse.Namespace, device: str):
+    """The detectors and trigger policy the options ask for; the licences a user must hear of, said."""
+    from ..listen.catalog import ListenRequest, ListenSpec, split_words
+
+    spec = ListenSpec(
+        wake=split_words(args.wake),
+        openwakeword=split_words(args.oww),
+        keyword_examples=args.keyword_examples,
+        model=args.model,
+        vad=args.vad,
+    )
+    for notice in spec.notices:
+        print(f"earmark: {notice}", file=sys.stderr)
+    return ListenRequest(spec, threshold=args.threshold, patience=args.patience, refractory_s=args.refractory,
+                         device=device)  # fmt: skip
+
+
+def add_commands(commands) -> None:
+    listen = commands.add_parser("listen", help="spot wake words live on a microphone, or in recordings")
+    listen.set_defaults(handler=run)
+    listen.add_argument("files", nargs="*", type=Path, metavar="FILE", help="recordings (default: the microphone)")
+    listen.add_argument("--device", type=int, default=None, help="input device number (see `earmark devices`)")
+    listen.add_argument("--model", default=None, help="also a keyword classifier model, on a sliding window")
+    add_detector_options(listen)
+    add_db(listen)
+    listen.add_argument("--no-store", action="store_true", help="print detections without storing them")
+    devices = commands.add_parser("devices", help="list audio input devices")
+    devices.set_defaults(handler=list_devices)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..audio import DecodeError
+    from ..listen.catalog import spotter_for
+    from ..listen.session import ListenSession, microphone_source
+    from ..listen.sources import input_devices
+
+    missing = [str(p) for p in args.files if not p.exists()]
+    if missing:
+        raise CliError(f"no such file: {', '.join(missing)}")
+    spotter = spotter_for(listen_request(args, "auto"))
+    store = None if args.no_store else open_store(args.db)
+    try:
+        sources = [str(p.resolve()) for p in args.files] or [microphone_source(args.device)]
+        if not args.files:
+            if not input_devices():
+                raise CliError("no audio input device found (is a microphone connected?)")
+            print(f"earmark: listening for {', '.join(spotter.detector.words)} (Ctrl-C to stop)", file=sys.stderr)
+        session = ListenSession(spotter, store)
+        for source in sources:
+            try:
+                for detection in session.listen(source):
+                    print(f"{source}\t{detection.time_s:8.2f} s\t{detection.word}\t{detection.score:.2f}", flush=True)
+            except DecodeError as error:
+                print(f"earmark: {source}: {error}", file=sys.stderr)
+    finally:
+        if store is not None:
+            store.close()
+    return EXIT_OK
+
+
+def list_devices(args: argparse.Namespace) -> int:
+    from ..listen.sources import input_devices
+
+    devices = input_devices()
+    if not devices:
+        raise CliError("no audio input device found (is a microphone connected?)")
+    for device in devices:
+        print(f"{device.index:3d}  {device.name}  ({device.channels} ch, {device.default_rate:.0f} Hz)")
+    return EXIT_OK

@@ -1,0 +1,81 @@
+"""``earmark models``: what is installed, one model's labels and licence, ONNX export."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import EXIT_OK
+
+
+def add_commands(commands) -> None:
+    models = commands.add_parser("models", help="list installed models or show one")
+    model_commands = models.add_subparsers(dest="models_command", required=True)
+    model_commands.add_parser("list", help="installed and built-in models").set_defaults(handler=list_models)
+    info = model_commands.add_parser("info", help="labels, groups, licence and path of a model")
+    info.set_defaults(handler=show)
+    info.add_argument("name")
+    export = model_commands.add_parser("export", help="export a model to ONNX (checked against torch)")
+    export.set_defaults(handler=export_model)
+    export.add_argument("name")
+    export.add_argument("--int8", action="store_true", help="also quantise MatMul/Gemm to int8 (validated)")
+
+
+def list_models(args: argparse.Namespace) -> int:
+    from ..models.catalog import BUILTINS
+    from ..models.registry import ModelError, available_names, inspect_folder
+    from ..paths import models_dir
+
+    for name in available_names():
+        builtin = BUILTINS.get(name)
+        folder = models_dir() / name
+        try:
+            info = inspect_folder(folder, name, builtin=builtin is not None)
+            state = f"{len(info.labels)} labels, groups: {', '.join(info.label_groups) or '-'}"
+        except ModelError:
+            state = "built in; converted on first use" if builtin else "broken folder"
+        description = builtin.description if builtin else str(folder)
+        print(f"{name:16} {state}\n{'':16} {description}")
+    return EXIT_OK
+
+
+def show(args: argparse.Namespace) -> int:
+    from ..models.onnx_backend import export_report
+    from ..models.registry import resolve
+    from ..train.report import load_report, summary_line
+
+    info = resolve(args.name)
+    print(f"name:         {info.name}")
+    print(f"architecture: {info.architecture}")
+    print(f"path:         {info.path}")
+    print(f"version:      {info.version}")
+    print(f"licence:      {info.licence or 'see the model folder'}")
+    print(f"labels:       {len(info.labels)}")
+    for group, members in info.label_groups.items():
+        print(f"  {group}: {', '.join(members)}")
+    if not info.label_groups:
+        print(f"  all: {', '.join(info.labels)}")
+    report = export_report(info)
+    exports = "none (earmark models export NAME)"
+    if report:
+        exports = "onnx fp32" + (", int8" if report.get("int8") and report["int8"]["kept"] else "")
+    print(f"exports:      {exports}")
+    trained = load_report(info.path)
+    if trained:
+        print(f"training:     {summary_line(trained)}")
+    return EXIT_OK
+
+
+def export_model(args: argparse.Namespace) -> int:
+    from ..models.export import export
+    from ..models.registry import resolve
+
+    info = resolve(args.name)
+    report = export(info, int8=args.int8)
+    print(f"{info.name}: ONNX export via {report.exporter}, max score difference to torch {report.fp32_max_diff:.1e}")
+    if report.int8:
+        verdict = "kept" if report.int8.kept else "NOT kept (below 99 % agreement)"
+        print(
+            f"int8 (MatMul/Gemm): top-1 agreement {report.int8.top1_agreement:.1%} with fp32 on"
+            f" {report.int8.windows} held-out windows, max score difference {report.int8.max_score_diff:.3f}: {verdict}"
+        )
+    return EXIT_OK

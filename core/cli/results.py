@@ -1,0 +1,63 @@
+"""``earmark results``: what the store holds, filtered, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+from .common import EXIT_OK, CliError, add_db, open_store
+
+
+def add_commands(commands) -> None:
+    results = commands.add_parser("results", help="list tagged files and their labels")
+    results.set_defaults(handler=run)
+    add_db(results)
+    results.add_argument("--model", default=None, help="model name (default: the last one used)")
+    results.add_argument("--label", default=None, help="only files with this label among their top labels")
+    results.add_argument("--group", default=None, help="rank only this group's labels (genre, mood...)")
+    results.add_argument("--min-score", type=float, default=0.0, help="drop labels scoring below this")
+    results.add_argument("--top-k", type=int, default=5, help="labels per file (0: all)")
+    results.add_argument("--status", choices=["tagged", "error", "missing"], default=None)
+    results.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_store(args.db) as store:
+        model = args.model or store.latest_model_name()
+        if model is None:
+            raise CliError(f"no results yet in {store.path}; run `earmark tag FOLDER` first")
+        labels, groups = store.model_labels(model)
+        if args.group and args.group != "all" and args.group not in groups:
+            raise CliError(f"model {model} has no label group {args.group!r} (groups: {', '.join(sorted(groups))})")
+        shown = groups[args.group] if args.group and args.group != "all" else None
+        if args.label is not None and args.label not in labels:
+            raise CliError(f"model {model} has no label {args.label!r}")
+        rows = store.results(
+            model, labels=shown, min_score=args.min_score, top_k=args.top_k, with_label=args.label, status=args.status
+        )
+        hits = None
+        if "keywords" in groups:  # a keyword search: its segments are the hits
+            hits = {row.path: [(w, end, p) for _i, _s, end, w, p in store.segments(row.path, model)] for row in rows}
+    if args.format == "json":
+        json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
+        print()
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["path", "status", "error", "duration_s", "model", "labels"])
+        for row in rows:
+            labels_text = "; ".join(f"{i.label}={i.score:.4f}" for i in row.labels)
+            writer.writerow([row.path, row.status, row.error or "", row.duration_s or "", row.model, labels_text])
+    else:
+        for row in rows:
+            if row.status != "tagged":
+                detail = f"{row.status.upper()}: {row.error or ''}"
+            elif hits is not None:  # keyword search: each hit with its time
+                heard = [f"{w} at {end:.1f} s ({p:.2f})" for w, end, p in hits[row.path] if args.label in (None, w)]
+                detail = ", ".join(heard) or "no keywords"
+            else:
+                detail = ", ".join(f"{i.label} {i.score:.2f}" for i in row.labels)
+            print(f"{row.path}\t{detail}")
+        print(f"{len(rows)} file(s), model {model}", file=sys.stderr)
+    return EXIT_OK

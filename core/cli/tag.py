@@ -1,0 +1,130 @@
+"""``earmark tag``: a run over folders, music tags or keywords, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..models.catalog import COVERAGES, DEFAULT_MODEL, RUNTIMES
+from .common import EXIT_INTERRUPTED, EXIT_OK, add_db, open_store
+from .listen import add_detector_options, listen_request
+
+
+def add_commands(commands) -> None:
+    tag = commands.add_parser("tag", help="tag every audio file under the given folders")
+    tag.set_defaults(handler=run)
+    tag.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    tag.add_argument(
+        "--task",
+        choices=["tags", "keywords"],
+        default="tags",
+        help="tags: label each file (default); keywords: find where words are said, each hit stored with its time",
+    )
+    tag.add_argument(
+        "--model",
+        default=None,
+        help=f"built-in name, installed name or model folder (default {DEFAULT_MODEL}; "
+        "with --task keywords: a keyword classifier run on a sliding window)",
+    )
+    add_db(tag)
+    tag.add_argument("--top-k", type=int, default=5, help="labels shown per file and kept per segment")
+    tag.add_argument("--group", default=None, help="label group to show (default: genre when the model has it)")
+    tag.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    tag.add_argument(
+        "--backend",
+        default="auto",
+        choices=list(RUNTIMES),
+        help=f"runtime (auto: {RUNTIMES['auto'].description})",
+    )
+    tag.add_argument("--segment-seconds", type=float, default=30.0, help="timeline resolution (default 30)")
+    tag.add_argument(
+        "--batch-size", type=int, default=None, help="model windows per forward pass (default: per backend)"
+    )
+    tag.add_argument("--workers", type=int, default=1, help="decoding threads")
+    tag.add_argument("--threads", type=int, default=None, help="CPU threads for the model (default: all cores)")
+    tag.add_argument(
+        "--coverage",
+        choices=list(COVERAGES),
+        default="full",
+        help="excerpts: tag three 30 s stretches spread over each long file instead of all of it",
+    )
+    tag.add_argument("--retry-errors", action="store_true", help="retry unchanged files that failed before")
+    tag.add_argument("--force", action="store_true", help="re-tag files even when unchanged")
+    tag.add_argument("--json", action="store_true", help="print this run's results as JSON on stdout")
+    tag.add_argument("--quiet", action="store_true", help="no progress bar and no per-file lines")
+    add_detector_options(tag)
+
+
+def _request(args: argparse.Namespace):
+    from ..runs.options import TagOptions
+    from ..runs.requests import KeywordRequest, TagRequest
+
+    options = TagOptions(
+        segment_seconds=args.segment_seconds,
+        segment_top_k=args.top_k,
+        batch_size=args.batch_size,
+        decode_workers=args.workers,
+        retry_errors=args.retry_errors,
+        force=args.force,
+        coverage=args.coverage,
+    )
+    paths = tuple(args.paths)
+    if args.task == "keywords":
+        keyword_options = TagOptions(retry_errors=args.retry_errors, force=args.force)
+        return KeywordRequest(paths, listen_request(args, args.device), keyword_options)
+    return TagRequest(paths, args.model or DEFAULT_MODEL, args.backend, args.device, args.threads, options)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..runs.build import build_run
+    from .progress import TerminalProgress
+
+    request = _request(args)
+    keywords = args.task == "keywords"
+    with open_store(args.db) as store:
+        tagger = build_run(request, store)
+        info = tagger.analyser
+        shown = (
+            info.labels if keywords else info.group(args.group or ("genre" if "genre" in info.label_groups else None))
+        )
+        tagger.observer = progress = TerminalProgress(
+            shown, args.top_k, not args.quiet and not args.json, enabled=not args.quiet, hits=keywords, model=info.name
+        )
+        if keywords and not args.quiet:
+            print(f"earmark: searching for {', '.join(info.labels)}", file=sys.stderr)
+        summary = tagger.run(list(request.paths))
+        progress.close()
+        if args.json:
+            rows = store.results(info.name, labels=None if keywords else shown, top_k=args.top_k, run_id=summary.run_id)
+            json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
+            print()
+    print_summary(summary, info.name)
+    return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK
+
+
+def print_summary(summary, model_name: str) -> None:
+    err = sys.stderr
+    for problem in summary.problems:
+        print(f"earmark: skipped {problem}", file=err)
+    if summary.interrupted:
+        print(f"Interrupted: {summary.tagged} file(s) tagged and kept; run the same command again to resume.", file=err)
+        return
+    if summary.decoded == 0:
+        print(
+            f"Nothing to tag: {summary.skipped} file(s) unchanged since tagged with {model_name} (nothing decoded).",
+            file=err,
+        )
+    else:
+        rate = summary.audio_seconds / max(summary.elapsed_s, 1e-9)
+        print(
+            f"Tagged {summary.tagged} file(s) ({summary.audio_seconds / 60:.1f} min of audio)"
+            f" in {summary.elapsed_s:.1f} s ({rate:.0f}x realtime);"
+            f" {summary.skipped} unchanged, {summary.failed} failed.",
+            file=err,
+        )
+    if summary.missing:
+        print(f"{summary.missing} file(s) no longer found: marked missing, their results kept.", file=err)
+    for failure in summary.failures:
+        print(f"  failed: {failure.stat.path}: {failure.error}", file=err)

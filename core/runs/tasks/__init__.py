@@ -1,0 +1,8 @@
+"""The tasks a run can do, one module each, registered here by the request that asks for it."""
+
+from __future__ import annotations
+
+from ..requests import KeywordRequest, TagRequest
+from . import keywords, tags
+
+BUILDERS = {TagRequest: tags.build, KeywordRequest: keywords.build}

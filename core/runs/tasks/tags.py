@@ -1,0 +1,83 @@
+"""Music tags (any audio-classification model): windows batched across files, file score = mean."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ...models.registry import resolve
+from ...models.windows import concat_features, window_count
+from ...records import FileStat, FileTags
+from ...store import Store
+from ..observer import RunObserver
+from ..options import TagOptions
+from ..requests import TagRequest
+from ..run import Run
+from ..stages import FileEnd, Pending, Segment, aggregate, decode_file, excerpt_spans
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ...models.backend import Backend
+
+
+class TagTask:
+    """A loaded model's stages: decode and featurise, score batches of windows, average per file."""
+
+    max_decoders = None
+
+    def __init__(self, backend: Backend, options: TagOptions) -> None:
+        self.backend = backend
+        self.options = options
+        self.analyser = backend.info
+        self.batch_size = options.batch_size or backend.preferred_batch_size
+
+    def describe(self) -> str:
+        return self.backend.describe()
+
+    def decode(self, job: int, stat: FileStat, halted: Callable[[], bool]) -> Iterator[Segment | FileEnd]:
+        return decode_file(job, stat, self.backend, self.options)
+
+    def infer(self, inputs: list) -> list[np.ndarray]:
+        scores = self.backend.forward(concat_features(inputs))
+        results, offset = [], 0
+        for features in inputs:
+            count = window_count(features)
+            results.append(scores[offset : offset + count])
+            offset += count
+        return results
+
+    def finish(self, pending: Pending) -> FileTags:
+        return aggregate(pending, self.backend.labels, self.options.segment_top_k)
+
+    def coverage(self, tags: FileTags) -> str:
+        return "excerpts" if excerpt_spans(tags.info.duration_s, self.options) else "full"
+
+
+class TagRun(Run):
+    """One run of an already loaded model over some folders, writing into the store."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        store: Store,
+        options: TagOptions | None = None,
+        observer: RunObserver | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        options = options or TagOptions()
+        task = TagTask(backend, options)
+        super().__init__(backend.info, lambda: task, store, options, observer, stop)
+
+
+def build(request: TagRequest, store: Store, observer: RunObserver | None, stop: threading.Event | None) -> Run:
+    """Resolve the model now (a bad name fails before anything is read); load it only if there is work."""
+    info = resolve(request.model)
+
+    def load() -> TagTask:
+        from ...models.runtime import load_backend
+
+        return TagTask(load_backend(info, request.backend, request.device, request.threads), request.options)
+
+    return Run(info, load, store, request.options, observer, stop, request.engine)
