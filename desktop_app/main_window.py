@@ -27,14 +27,15 @@ from core.runs.requests import KeywordRequest, TagRequest
 from core.runs.stages import warm_up
 from core.store import Store, StoreError
 
-from .library_page import LibraryPage
-from .listen_page import ListenPage
-from .models_page import ModelsPage
-from .results_page import ResultsPage
+from .pages.library import LibraryPage
+from .pages.listen import ListenPage
+from .pages.models import ModelsPage
+from .pages.results import ResultsPage
+from .pages.settings import SettingsPage
+from .pages.train.wizard import TrainWizard
 from .settings import AppSettings
-from .settings_page import SettingsPage
-from .train_wizard import TrainWizard
-from .worker import TagWorker, start_tagging
+from .workers.tag import TagWorker
+from .workers.thread import start_in_thread
 
 REFRESH_MS = 1500  # how often the results table re-reads during a run
 ICON = Path(__file__).parent / "resources" / "earmark.svg"
@@ -210,14 +211,16 @@ class MainWindow(QMainWindow):
             self.library.run_failed(str(error))
             return
         self.library.run_started()
-        self.thread, self.worker = start_tagging(request, self.settings.db, self)
-        self.worker.planned.connect(self.library.planned)
-        self.worker.current_file.connect(self.library.show_current)
-        self.worker.progress.connect(self.library.show_progress)
-        self.worker.progress.connect(self._mark_dirty)
-        self.worker.file_failed.connect(self.library.add_error)
-        self.worker.finished.connect(self._run_finished)
-        self.worker.failed.connect(self._run_failed)
+        worker = TagWorker(request, self.settings.db)
+        worker.planned.connect(self.library.planned)
+        worker.current_file.connect(self.library.show_current)
+        worker.progress.connect(self.library.show_progress)
+        worker.progress.connect(self._mark_dirty)
+        worker.file_failed.connect(self.library.add_error)
+        worker.finished.connect(self._run_finished)
+        worker.failed.connect(self._run_failed)
+        self.worker = worker
+        self.thread = start_in_thread(worker, self, worker.failed)  # a run that cannot happen ends with failed
         self._refresh_timer.timeout.disconnect()
         self._refresh_timer.timeout.connect(self._refresh_if_dirty)
         self._refresh_timer.start()
@@ -263,10 +266,6 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             self.thread.wait()
         self.thread = self.worker = None
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Closing during a run stops it cleanly: committed files stay, the next Tag resumes."""

@@ -192,7 +192,7 @@ def test_an_unusable_database_is_a_message_and_the_window_still_works(qtbot, tmp
 def test_the_results_table_reads_100000_files_lazily(qtbot, tmp_path: Path) -> None:
     from core.records import ResultQuery
     from core.store import Store
-    from desktop_app.results_model import PAGE, ResultsModel
+    from desktop_app.widgets.results_model import PAGE, ResultsModel
 
     def ranked(i: int) -> list[tuple[int, int, str, float]]:
         scores = sorted([("a", (i % 1000) / 1000), ("b", 0.5)], key=lambda item: -item[1])

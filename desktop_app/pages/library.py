@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from core.runs.observer import RunSummary
 
-from .worker import Progress
+from ..workers.tag import Progress
 
 
 def format_eta(seconds: float | None) -> str:

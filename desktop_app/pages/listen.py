@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QThread, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import Qt, QThread
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,107 +23,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import EarmarkError
-from core.listen.catalog import ListenRequest, ListenSpec, spotter_for
+from core.listen.catalog import ListenRequest, ListenSpec
 from core.listen.detector import Detection, ListenModelError
 from core.listen.micro import MicroWakeWordDetector, available_words
 from core.listen.oww import available_heads
-from core.listen.session import ListenSession, microphone_source
+from core.listen.session import microphone_source
 from core.listen.sources import AudioSourceError, input_devices
 from core.models.catalog import BUILTINS
 from core.models.registry import available_names
-from core.store import Store
 
-from .charts import label_colour
-
-TRACE_FRAMES = 150  # 12 s of 80 ms frames
-UPDATE_S = 0.05  # at most this often to the window (recordings run faster than real time)
-
-
-class ListenWorker(QObject):
-    ready = Signal(dict)  # the thresholds in force, per word, once every detector has loaded
-    scores = Signal(float, list)  # input level in dBFS, the score dicts of the frames since the last emit
-    detected = Signal(object)  # Detection
-    failed = Signal(str)
-    finished = Signal()
-
-    def __init__(self, request: ListenRequest, source: str, db: Path) -> None:
-        super().__init__()
-        self.request, self.source, self.db = request, source, db
-        self.stop = threading.Event()
-        self._pending: list[dict[str, float]] = []  # score frames not yet shown
-        self._shown_at = 0.0
-
-    def run(self) -> None:
-        try:
-            spotter = spotter_for(self.request)  # here, not in the window: examples take a second to embed
-            self.ready.emit(dict(spotter.thresholds))
-            with Store(self.db) as store:
-                for found in ListenSession(spotter, store, self.stop).listen(self.source, self._frame):
-                    self.detected.emit(found)
-            if self._pending:
-                self.scores.emit(-60.0, self._pending[-TRACE_FRAMES:])
-        except EarmarkError as error:
-            self.failed.emit(str(error))
-        finally:
-            self.finished.emit()
-
-    def _frame(self, frame: np.ndarray, scores: dict[str, float]) -> None:
-        """Level and scores go to the window at most every UPDATE_S (recordings run faster than real time)."""
-        self._pending.append(dict(scores))
-        if time.monotonic() - self._shown_at >= UPDATE_S:
-            self._shown_at = time.monotonic()
-            rms = float(np.sqrt(np.mean((frame.astype(np.float32) / 32768.0) ** 2)))
-            self.scores.emit(20 * np.log10(max(rms, 1e-5)), self._pending[-TRACE_FRAMES:])
-            self._pending = []
-
-
-class ScoreTrace(QWidget):
-    """Each word's score over the last seconds, with its threshold as a dashed line."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.history: dict[str, deque[float]] = {}
-        self.thresholds: dict[str, float] = {}
-        self.setMinimumHeight(160)
-
-    def reset(self, thresholds: dict[str, float]) -> None:
-        self.thresholds = dict(thresholds)
-        self.history = {word: deque(maxlen=TRACE_FRAMES) for word in thresholds}
-        self.update()
-
-    def add(self, scores: dict[str, float]) -> None:
-        for word, score in scores.items():
-            self.history.setdefault(word, deque(maxlen=TRACE_FRAMES)).append(score)
-        self.update()  # coalesced by Qt: one repaint per event-loop pass
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        width, height = self.width(), self.height() - 4
-        painter.fillRect(self.rect(), self.palette().base())
-        step = width / max(1, TRACE_FRAMES - 1)
-        for word, values in self.history.items():
-            colour = label_colour(word)
-            threshold = self.thresholds.get(word)
-            if threshold is not None:
-                painter.setPen(QPen(colour, 1, Qt.PenStyle.DashLine))
-                y = 2 + height * (1 - threshold)
-                painter.drawLine(QPointF(0, y), QPointF(width, y))
-            painter.setPen(QPen(colour, 2))
-            points = [QPointF(i * step, 2 + height * (1 - v)) for i, v in enumerate(values)]
-            for a, b in zip(points, points[1:], strict=False):
-                painter.drawLine(a, b)
-        painter.setPen(self.palette().windowText().color())
-        x = 6.0
-        for word in self.history:
-            painter.setPen(label_colour(word))
-            painter.drawText(QRectF(x, 4, 140, 16), word)
-            x += 110
-        painter.end()
+from ..widgets.charts import label_colour
+from ..widgets.score_trace import TRACE_FRAMES, ScoreTrace
+from ..workers.listen import ListenWorker
+from ..workers.thread import start_in_thread
 
 
 class ListenPage(QWidget):
+    """Chooses detectors and thresholds; the same choice serves Find keywords on the Library page."""
+
     def __init__(self, db: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
@@ -295,18 +208,16 @@ class ListenPage(QWidget):
             self.message.setText("Choose an input and at least one wake word, keyword examples folder or model.")
             return
         self.message.setText("Loading the detectors…")
-        self.thread = QThread(self)
-        self.worker = ListenWorker(choice, source, self.db)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
-        self.worker.ready.connect(self._ready)
-        self.worker.scores.connect(self._scores)
-        self.worker.detected.connect(self._detected)
-        self.worker.failed.connect(self.message.setText)
-        self.worker.finished.connect(self._finished)
+        worker = ListenWorker(choice, source, self.db, TRACE_FRAMES)
+        worker.ready.connect(self._ready)
+        worker.scores.connect(self._scores)
+        worker.detected.connect(self._detected)
+        worker.failed.connect(self.message.setText)
+        worker.finished.connect(self._finished)
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
-        self.thread.start()
+        self.worker = worker
+        self.thread = start_in_thread(worker, self)
 
     def _ready(self, thresholds: dict) -> None:
         self.trace.reset(thresholds)
@@ -330,7 +241,6 @@ class ListenPage(QWidget):
 
     def _finished(self) -> None:
         if self.thread is not None:
-            self.thread.quit()
             self.thread.wait()
         self.thread = self.worker = None
         self.start_button.setEnabled(True)
@@ -341,6 +251,5 @@ class ListenPage(QWidget):
     def shutdown(self) -> None:
         """Stop listening before the window closes."""
         if self.worker is not None and self.thread is not None:
-            self.worker.stop.set()
-            self.thread.quit()
+            self.worker.stop.set()  # the run ends, and with it the thread
             self.thread.wait(5000)

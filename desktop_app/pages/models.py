@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -15,40 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.models.catalog import BUILTINS
-from core.models.export import export
 from core.models.onnx_backend import export_report
 from core.models.registry import ModelError, available_names, resolve
 from core.models.runtime import choose
 from core.train.report import load_report, summary_line
 
-from .worker import start_in_thread
-
-
-class ExportWorker(QObject):
-    done = Signal(str)
-    finished = Signal()
-
-    def __init__(self, name: str, int8: bool) -> None:
-        super().__init__()
-        self.name, self.int8 = name, int8
-
-    def run(self) -> None:
-        try:
-            self._export()
-        finally:
-            self.finished.emit()
-
-    def _export(self) -> None:
-        try:
-            report = export(resolve(self.name), int8=self.int8)
-        except ModelError as error:
-            self.done.emit(f"Export refused: {error}")
-            return
-        text = f"Exported {self.name} to ONNX (max difference to torch {report.fp32_max_diff:.1e})."
-        if report.int8:
-            verdict = "kept" if report.int8.kept else "not kept"
-            text += f" int8: {report.int8.top1_agreement:.1%} top-1 agreement, {verdict}."
-        self.done.emit(text)
+from ..workers.export import ExportWorker
+from ..workers.thread import start_in_thread
 
 
 class ModelsPage(QWidget):
@@ -90,6 +63,7 @@ class ModelsPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         self._thread: QThread | None = None
+        self._worker: ExportWorker | None = None
 
     def reload(self) -> None:
         """List the models; built-in ones are converted on first use, so this may take a second."""
@@ -159,5 +133,5 @@ class ModelsPage(QWidget):
         self.export_button.setEnabled(True)
         if self._thread is not None:
             self._thread.wait()
-        self._thread = None
+        self._thread = self._worker = None
         self.reload()

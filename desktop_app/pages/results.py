@@ -27,8 +27,8 @@ from core.records import ResultQuery, ResultRow
 from core.store import Store, StoreError
 from core.tagwrite import GenreChange, TagWriteError, plan_genres, write_genres
 
-from .detail_pane import DetailPane
-from .results_model import ResultsModel
+from ..widgets.detail_pane import DetailPane
+from ..widgets.results_model import ResultsModel
 
 ALL = "All"
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from core.models.catalog import COVERAGES, DEVICES, RUNTIMES
 
-from .settings import AppSettings
+from ..settings import AppSettings
 
 
 class SettingsPage(QWidget):

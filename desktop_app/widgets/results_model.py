@@ -16,19 +16,13 @@ from PySide6.QtGui import QColor
 from core.records import ResultQuery, ResultRow
 from core.store import Store
 
+from .formatting import format_duration
+
 PAGE = 256
 COLUMNS = ("File", "Duration", "Top labels", "Status")
 SORT_KEYS = ("path", "duration", "score", "status")
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class ResultsModel(QAbstractTableModel):

@@ -1,4 +1,4 @@
-"""Long work off the GUI thread: a tagging run in a QThread, reporting through signals.
+"""A tagging (or keyword search) run off the GUI thread, reporting through signals.
 
 The worker builds its run as the CLI does (:func:`core.runs.build.build_run`); its observer turns
 the run's events into Qt signals (queued across threads, so slots run on the GUI thread). Pause
@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from core.errors import EarmarkError
 from core.records import FileFailure, FileStat, FileTags
@@ -25,6 +25,8 @@ from core.store import Store
 
 @dataclass(frozen=True)
 class Progress:
+    """One update for the Library page, with rates worked out here so the GUI thread only shows them."""
+
     done: int
     total: int
     files_per_s: float
@@ -34,6 +36,8 @@ class Progress:
 
 
 class _SignalObserver(RunObserver):
+    """The run's observer, as the CLI's progress bar is: it turns each event into one of the worker's signals."""
+
     def __init__(self, worker: TagWorker) -> None:
         self.worker = worker
         self.total = 0
@@ -67,7 +71,7 @@ class _SignalObserver(RunObserver):
 
 
 class TagWorker(QObject):
-    """Runs one tagging request; lives in its own QThread (see :func:`start_tagging`)."""
+    """One tagging request on its own thread; it ends with ``finished``, or ``failed`` if the run cannot happen."""
 
     planned = Signal(int, int)  # files to tag, files skipped as unchanged
     current_file = Signal(str)
@@ -100,10 +104,6 @@ class TagWorker(QObject):
     def resume(self) -> None:
         self._resume.set()
 
-    @property
-    def paused(self) -> bool:
-        return not self._resume.is_set()
-
     def cancel(self) -> None:
         self.stop.set()
         self._resume.set()
@@ -112,27 +112,3 @@ class TagWorker(QObject):
         while not self._resume.wait(0.1):
             if self.stop.is_set():
                 return
-
-
-def start_in_thread(worker: QObject, parent: QObject, *also_stop_on) -> QThread:
-    """Run ``worker.run`` in a new thread that quits, and lets both go, once ``worker.finished``
-    (or one of the ``also_stop_on`` signals) fires.
-
-    The caller keeps its references only until then (``deleteLater`` follows).
-    """
-    thread = QThread(parent)
-    thread.setObjectName(type(worker).__name__)  # named in Qt's messages ("QThread: Destroyed while...")
-    worker.moveToThread(thread)
-    thread.started.connect(worker.run)
-    for signal in (worker.finished, *also_stop_on):
-        # direct: quit() is thread-safe, and a queued one could wait behind a GUI slot that waits for the thread
-        signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-    thread.finished.connect(worker.deleteLater)
-    thread.start()
-    return thread
-
-
-def start_tagging(request: TagRequest | KeywordRequest, db: Path, parent: QObject) -> tuple[QThread, TagWorker]:
-    """Start ``request`` in a new thread; the thread quits and both clean up when the run ends."""
-    worker = TagWorker(request, db)
-    return start_in_thread(worker, parent, worker.failed), worker

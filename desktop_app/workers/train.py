@@ -1,6 +1,6 @@
 """The wizard's long work off the GUI thread: reading the folder, and the training run.
 
-Each worker lives in its own QThread and speaks only through signals (queued to the GUI thread);
+Each runs in its own thread (:func:`.thread.start_in_thread`) and speaks only through signals;
 the training worker drives :class:`core.train.job.TrainJob` unchanged and forwards its progress
 events. Cancelling sets the job's flag; the Trainer stops after its current step.
 """
@@ -17,6 +17,8 @@ from core.train.job import TrainJob, TrainOptions, TrainProgress
 
 
 class FolderWorker(QObject):
+    """Reads a labelled folder (every file decoded once), which takes seconds on a large one."""
+
     progress = Signal(int, int)  # files read, files in all
     ready = Signal(object)  # FolderSummary
     failed = Signal(str)
@@ -36,6 +38,8 @@ class FolderWorker(QObject):
 
 
 class TrainWorker(QObject):
+    """One training run, from resolving the base to the installed model; minutes to hours."""
+
     progress = Signal(object)  # TrainProgress
     done = Signal(object)  # TrainResult
     failed = Signal(str)

@@ -1,0 +1,1 @@
+"""One view per sidebar page; a page starts core work through ``desktop_app.workers``, never by hand."""

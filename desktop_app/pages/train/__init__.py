@@ -1,0 +1,1 @@
+"""The Train page: the fine-tune wizard, one module per wizard page."""
