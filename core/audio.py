@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +20,11 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from .containers import truncation
 from .errors import EarmarkError
 
 _READ_FRAMES = 1 << 16  # source frames read per step
+MIN_AUDIO_S = 0.1  # less than this is not worth a label (and too short for a spectrogram frame)
 
 
 class DecodeError(EarmarkError):
@@ -45,11 +48,15 @@ def _ffmpeg() -> str | None:
 def probe(path: Path) -> AudioInfo:
     """Read the header: rate, channels, duration. Raises :class:`DecodeError` with the reason."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as error:
         raise DecodeError(f"cannot read file: {error.strerror or error}") from error
-    if size == 0:
+    if not stat.S_ISREG(status.st_mode):  # reading a named pipe would wait forever, a device never end
+        kind = "a named pipe" if stat.S_ISFIFO(status.st_mode) else "a device or socket"
+        raise DecodeError(f"not a regular file ({kind})")
+    if status.st_size == 0:
         raise DecodeError("empty file (0 bytes)")
+    _refuse_truncated(path)  # first: decoders read a cut file without complaint, or fail saying less
     try:
         info = sf.info(str(path))
     except sf.LibsndfileError as error:
@@ -62,6 +69,16 @@ def probe(path: Path) -> AudioInfo:
         duration = info.frames / info.samplerate if info.frames > 0 else None
         return AudioInfo(info.samplerate, info.channels, duration, f"{info.format}/{info.subtype}")
     return _probe_ffmpeg(path, sndfile_reason)
+
+
+def _refuse_truncated(path: Path) -> None:
+    """A file cut short decodes without complaint: its container says it is missing its end."""
+    try:
+        reason = truncation(path)
+    except OSError as error:
+        raise DecodeError(f"cannot read file: {error.strerror or error}") from error
+    if reason:
+        raise DecodeError(reason)
 
 
 def _probe_ffmpeg(path: Path, sndfile_reason: str) -> AudioInfo:
@@ -146,7 +163,8 @@ def stream_segments(
 
     ``span`` limits decoding to one stretch of the file (seeking to its start), for excerpts.
     Only the last segment may be shorter. Non-finite samples (broken float files) become 0.
-    Raises :class:`DecodeError` if nothing at all could be decoded.
+    Raises :class:`DecodeError` if the decoder fails, or if there is less than ``MIN_AUDIO_S`` of audio
+    (nothing can be heard in it, and the models' spectrograms need more samples than that).
     """
     blocks = (
         _ffmpeg_blocks(path, target_rate, span)
@@ -169,8 +187,14 @@ def stream_segments(
                 produced += 1
                 pending, pending_length = [joined[segment_length:]], pending_length - segment_length
     except sf.LibsndfileError as error:
-        raise DecodeError(f"decoding failed: {error.error_string or error}") from error
+        done = (produced * segment_length + pending_length) / target_rate
+        where = f" after {done:.1f} s of {info.duration_s:.1f} s (truncated or damaged)" if info.duration_s else ""
+        raise DecodeError(f"decoding failed{where}: {error.error_string or error}") from error
+    if not produced and pending_length < MIN_AUDIO_S * target_rate:
+        if not pending_length:
+            raise DecodeError("the file holds no audio samples")
+        raise DecodeError(
+            f"too short: {pending_length / target_rate:.3f} s of audio; at least {MIN_AUDIO_S} s is needed"
+        )
     if pending_length:
         yield np.concatenate(pending)
-    elif not produced:
-        raise DecodeError("the file holds no audio samples")

@@ -70,7 +70,11 @@ def _walk(directory: Path, visited: set[tuple[int, int]], problems: list[str]) -
         if entry.name.startswith("."):
             continue
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=True):
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:  # a link to itself, or a loop of links: not a folder; a file's error row says why
+            is_dir = False
+        if is_dir:
             yield from _walk(path, visited, problems)
         elif is_audio_name(entry.name):
             yield path  # dangling links included: they get an error row that says so

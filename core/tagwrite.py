@@ -4,15 +4,22 @@ mutagen's "easy" interface maps ``genre`` onto each format's field (ID3 TCON, Vo
 GENRE, MP4 ©gen), all multi-valued. The file is never edited in place: a copy beside it gets the
 new tags and then replaces the original in one rename, so a crash leaves the old file or the new
 one, never a half-written one.
+
+These are the user's files, so writing follows the project's rule — atomic, through symlinks,
+keeping owner and mode, never losing what the owner wrote — and each file gets its own outcome
+rather than an exception, so one refused file never stops the rest of a batch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import mutagen
 from mutagen import MutagenError
@@ -23,6 +30,10 @@ from .records import LabelScore
 
 class TagWriteError(EarmarkError):
     """The file's tags cannot be read or written; the message says why."""
+
+
+class _Refused(Exception):
+    """Internal: this file is left as it is, for the reason in the message."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,18 @@ class GenreChange:
     @property
     def changes(self) -> bool:
         return self.before != self.after
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What writing did to one file. Anything but ``written`` means the file was not touched."""
+
+    path: Path
+    status: Literal["written", "unchanged", "refused"]
+    reason: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: {self.status}" + (f" — {self.reason}" if self.reason else "")
 
 
 def read_tags(path: Path) -> dict[str, list[str]]:
@@ -55,26 +78,129 @@ def plan_genres(path: Path, labels: list[LabelScore], threshold: float, max_genr
     return GenreChange(path, read_tags(path).get("genre", []), chosen)
 
 
-def write_genres(change: GenreChange) -> None:
-    """Apply one planned change atomically (copy, tag the copy, rename over the original)."""
-    path = change.path
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+def write_genres(change: GenreChange) -> WriteOutcome:
+    """Apply one previewed change, or refuse it; never raises for a problem with this one file.
+
+    The change is written into the symlink's real target (the link stays a link) by copying it
+    beside itself, re-reading the copy's genres, tagging the copy, and renaming it over the target.
+    What the owner may have done since the preview is never lost: if the genres are no longer the
+    ones the preview showed, or the file changes while we write, the file is refused.
+
+    A file with several hard links is refused, not written in place: a rename would split the
+    links, and copying the tagged bytes back over the original is not atomic — an interruption
+    would leave a half-written file under every name at once. Refusing loses nothing and says why.
+    """
+    if not change.changes:
+        return WriteOutcome(change.path, "unchanged")
+    try:
+        written = _write_atomically(change)
+    except _Refused as refusal:
+        return WriteOutcome(change.path, "refused", str(refusal))
+    except (MutagenError, OSError) as error:
+        return WriteOutcome(change.path, "refused", f"cannot write tags: {error}")
+    if not written:
+        return WriteOutcome(change.path, "unchanged", "the file already has these genres")
+    return WriteOutcome(change.path, "written")
+
+
+def summarize(outcomes: list[WriteOutcome]) -> list[str]:
+    """Lines for the user: how many files were written, and each one that was not, with its reason."""
+    written = sum(outcome.status == "written" for outcome in outcomes)
+    unchanged = sum(outcome.status == "unchanged" for outcome in outcomes)
+    refused = [str(outcome) for outcome in outcomes if outcome.status == "refused"]
+    lines = [f"Wrote genres into {written} file(s)."]
+    if unchanged:
+        lines.append(f"{unchanged} file(s) already had those genres.")
+    if refused:
+        lines += [f"Refused {len(refused)} file(s), left as they were:", *refused]
+    return lines
+
+
+def _fingerprint(info: os.stat_result) -> tuple[int, ...]:
+    """What must stay the same between copying the file and replacing it; ctime covers chmod/chown too."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _target(path: Path) -> tuple[Path, os.stat_result]:
+    """The real file behind ``path`` and its status, or the reason it must not be replaced."""
+    try:
+        real = path.resolve(strict=True)
+    except RuntimeError as error:  # a symlink loop, on Python 3.11
+        raise _Refused(f"cannot follow its symlink: {error}") from error
+    info = real.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise _Refused("not a regular file")
+    if info.st_nlink > 1:
+        raise _Refused(f"it has {info.st_nlink} hard links, which replacing it would split")
+    # Root may write anywhere, but a file without write bits was made read-only on purpose.
+    if not info.st_mode & 0o222 or not os.access(real, os.W_OK):
+        raise _Refused("the file is read-only")
+    return real, info
+
+
+def _write_atomically(change: GenreChange) -> bool:
+    """Replace the real file with a tagged copy; False when it already had the new genres."""
+    real, info = _target(change.path)
+    try:
+        handle, temp_name = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=real.suffix)
+    except OSError as error:
+        raise _Refused(f"cannot create a temporary file in its folder: {error.strerror or error}") from error
     os.close(handle)
     temp = Path(temp_name)
     try:
-        shutil.copy2(path, temp)
-        audio = mutagen.File(str(temp), easy=True)
-        if audio is None:
-            raise TagWriteError(f"{path.name}: this format has no tags mutagen can write")
-        if audio.tags is None:
-            audio.add_tags()
-        if change.after:
-            audio["genre"] = change.after
-        elif "genre" in audio:
-            del audio["genre"]
-        audio.save()
-        os.replace(temp, path)
-    except (MutagenError, OSError) as error:
-        raise TagWriteError(f"cannot write tags into {path.name}: {error}") from error
+        shutil.copy2(real, temp)  # bytes, mode, timestamps and extended attributes
+        made = temp.stat()
+        if (made.st_uid, made.st_gid) != (info.st_uid, info.st_gid):
+            try:
+                os.chown(temp, info.st_uid, info.st_gid)
+            except PermissionError as error:
+                raise _Refused("cannot keep its owner (replacing it would change who owns it)") from error
+        os.chmod(temp, stat.S_IMODE(info.st_mode))  # again: chown clears set-id bits
+        if not _tag_copy(temp, change):
+            return False
+        with open(temp, "rb") as written:
+            os.fsync(written.fileno())
+        if _fingerprint(real.stat()) != _fingerprint(info):
+            raise _Refused("it changed while the tags were being written")
+        os.replace(temp, real)
+        _sync_folder(real.parent)
     finally:
         temp.unlink(missing_ok=True)
+    return True
+
+
+def _tag_copy(temp: Path, change: GenreChange) -> bool:
+    """Set the genres on the copy, unless its current genres show the owner changed them.
+
+    The copy is read, not the original, so the genres compared are exactly those the rename will
+    replace; False when the copy already has the new genres and there is nothing to write.
+    """
+    audio = mutagen.File(str(temp), easy=True)
+    if audio is None:
+        raise _Refused("this format has no tags mutagen can write")
+    if audio.tags is None:
+        audio.add_tags()
+    current = [str(value) for value in audio.get("genre", [])]
+    if current == change.after:
+        return False
+    if current != change.before:
+        raise _Refused(f"changed since the preview: genres are now {'; '.join(current) or 'none'}")
+    if change.after:
+        audio["genre"] = change.after
+    else:
+        del audio["genre"]
+    audio.save()
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable, so a power cut cannot bring the old file back.
+
+    Best effort: the file is already replaced, and some filesystems cannot sync a folder.
+    """
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)

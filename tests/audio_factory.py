@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -110,3 +111,30 @@ def labelled_folder(root: Path, per_label: int = 6, seconds: float = 4.0) -> Pat
         write(root / "noise" / f"noise{i}.wav", rng.normal(0, 0.1, int(seconds * 16000)).astype(np.float32), 16000)
     (root / "noise" / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
     return root
+
+
+def hostile_corpus(root: Path) -> dict[str, tuple[Path, str]]:
+    """Files found to break Earmark once, each with (a piece of) the error row it must get instead.
+
+    It grows with every failure found: a new hostile input is one more entry here.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    files: dict[str, tuple[Path, str]] = {}
+    for ext in ("mp3", "ogg", "wav"):
+        whole = write(root / f"whole.{ext}", chords(6.0, seed=7), 22050)
+        data = whole.read_bytes()
+        whole.unlink()
+        for percent in (10, 50):
+            cut = root / f"cut{percent}.{ext}"
+            cut.write_bytes(data[: len(data) * percent // 100])
+            files[cut.name] = (cut, "truncated")
+    files["one-sample.wav"] = (write(root / "one-sample.wav", np.zeros(1, dtype=np.float32), 16000), "too short")
+    loop = root / "loop.wav"
+    loop.symlink_to(loop.name)  # a link to itself
+    files["loop.wav"] = (loop, "symbolic links")
+    fifo = root / "pipe.flac"
+    os.mkfifo(fifo)
+    files["pipe.flac"] = (fifo, "not a regular file (a named pipe)")
+    escape = write(root / "\x1b[2Jclear\x1b]0;owned\x07.wav", np.zeros(10, dtype=np.float32), 16000)
+    files[escape.name] = (escape, "too short")
+    return files

@@ -1,15 +1,18 @@
-"""Writing genre labels into files: previewed, multi-valued, atomic."""
+"""Writing genre labels into files: previewed, multi-valued, atomic — and never at the owner's expense."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
+import tempfile
 from pathlib import Path
 
 import mutagen
 import pytest
 
 from core.records import LabelScore
-from core.tagwrite import TagWriteError, plan_genres, read_tags, write_genres
+from core.tagwrite import TagWriteError, plan_genres, read_tags, summarize, write_genres
 from tests.audio_factory import chords, write
 
 LABELS = [LabelScore("rock", 0.6), LabelScore("pop", 0.3), LabelScore("jazz", 0.1), LabelScore("metal", 0.05)]
@@ -28,7 +31,7 @@ def test_genres_above_the_threshold_are_written_best_first(tmp_path: Path, name:
     change = plan_genres(path, LABELS, threshold=0.25)
     assert (change.before, change.after) == (["Unknown"], ["rock", "pop"])
     assert read_tags(path)["genre"] == ["Unknown"]  # planning writes nothing
-    write_genres(change)
+    assert write_genres(change).status == "written"
     tags = read_tags(path)
     assert tags["genre"] == ["rock", "pop"] and tags["title"] == ["Keep me"]
     assert not plan_genres(path, LABELS, threshold=0.25).changes
@@ -42,8 +45,8 @@ def test_a_failed_write_leaves_the_original_untouched(tmp_path: Path, monkeypatc
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(TagWriteError, match="disk full"):
-        write_genres(plan_genres(path, LABELS, threshold=0.25))
+    outcome = write_genres(plan_genres(path, LABELS, threshold=0.25))
+    assert outcome.status == "refused" and "disk full" in outcome.reason
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["song.flac"]  # no temporary copy left behind
 
@@ -53,3 +56,108 @@ def test_a_file_that_is_not_audio_is_a_clear_error(tmp_path: Path) -> None:
     fake.write_text("not audio")
     with pytest.raises(TagWriteError, match="fake.mp3"):
         write_genres(plan_genres(fake, LABELS, threshold=0.25))
+
+
+def set_genre(path: Path, genre: str) -> None:
+    """The owner editing the file in another program."""
+    audio = mutagen.File(str(path), easy=True)
+    if audio.tags is None:
+        audio.add_tags()
+    audio["genre"] = genre
+    audio.save()
+
+
+@pytest.mark.parametrize("name", ["song.mp3", "song.flac", "song.ogg"])
+def test_a_genre_the_owner_set_after_the_preview_is_kept_and_the_file_refused(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path / name, chords(2.0), 22050)
+    change = plan_genres(path, LABELS, threshold=0.25)
+    set_genre(path, "Owner's choice")
+    outcome = write_genres(change)
+    assert outcome.status == "refused" and "changed since the preview" in outcome.reason
+    assert read_tags(path)["genre"] == ["Owner's choice"]
+
+
+def test_a_file_changed_while_its_copy_is_tagged_is_refused(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path / "song.flac", chords(2.0), 22050)
+    change = plan_genres(path, LABELS, threshold=0.25)
+    copy2 = shutil.copy2
+
+    def copy_then_owner_edits(src, dst):
+        copy2(src, dst)
+        set_genre(path, "Owner's choice")  # lands between our copy and our rename
+
+    monkeypatch.setattr(shutil, "copy2", copy_then_owner_edits)
+    outcome = write_genres(change)
+    assert outcome.status == "refused" and "changed while" in outcome.reason
+    assert read_tags(path)["genre"] == ["Owner's choice"]
+    assert [p.name for p in tmp_path.iterdir()] == ["song.flac"]
+
+
+def test_a_symlink_is_written_through_to_its_target_and_stays_a_link(tmp_path: Path) -> None:
+    target = write(tmp_path / "library" / "song.flac", chords(2.0), 22050)
+    link = tmp_path / "playlist" / "song.flac"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    assert write_genres(plan_genres(link, LABELS, threshold=0.25)).status == "written"
+    assert link.is_symlink() and link.resolve() == target
+    assert read_tags(target)["genre"] == ["rock", "pop"]
+    assert sorted(p.name for p in link.parent.iterdir()) == ["song.flac"]  # no temporary copy beside the link
+
+
+def test_a_hard_linked_file_is_refused_and_its_names_stay_one_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "song.flac", chords(2.0), 22050)
+    other = tmp_path / "same song.flac"
+    os.link(path, other)
+    before = path.read_bytes()
+    outcome = write_genres(plan_genres(path, LABELS, threshold=0.25))
+    assert outcome.status == "refused" and "hard links" in outcome.reason
+    assert path.stat().st_ino == other.stat().st_ino and path.stat().st_nlink == 2
+    assert path.read_bytes() == before
+
+
+def test_the_mode_is_kept(tmp_path: Path) -> None:
+    path = write(tmp_path / "song.flac", chords(2.0), 22050)
+    path.chmod(0o640)
+    assert write_genres(plan_genres(path, LABELS, threshold=0.25)).status == "written"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another owner")
+def test_the_owner_and_set_id_bits_are_kept(tmp_path: Path) -> None:
+    path = write(tmp_path / "song.flac", chords(2.0), 22050)
+    os.chown(path, 1234, 5678)
+    path.chmod(0o6750)  # chown clears set-id bits, so they must be put back after it
+    assert write_genres(plan_genres(path, LABELS, threshold=0.25)).status == "written"
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (1234, 5678, 0o6750)
+    assert read_tags(path)["genre"] == ["rock", "pop"]
+
+
+def test_a_read_only_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "song.flac", chords(2.0), 22050)
+    path.chmod(0o444)
+    before = path.read_bytes()
+    outcome = write_genres(plan_genres(path, LABELS, threshold=0.25))
+    assert outcome.status == "refused" and "read-only" in outcome.reason
+    assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+def test_a_read_only_folder_refuses_its_file_and_the_others_are_written(tmp_path: Path, monkeypatch) -> None:
+    locked = write(tmp_path / "locked" / "song.flac", chords(2.0), 22050)
+    free = write(tmp_path / "free" / "song.flac", chords(2.0, seed=1), 22050)
+    before = locked.read_bytes()
+    mkstemp = tempfile.mkstemp
+
+    def read_only_folder(*args, dir=None, **kwargs):
+        if Path(dir) == locked.parent:  # root ignores a folder's mode, so the folder says no here
+            raise PermissionError(13, "Permission denied", str(dir))
+        return mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only_folder)
+    outcomes = [write_genres(plan_genres(path, LABELS, threshold=0.25)) for path in (locked, free)]
+    assert [outcome.status for outcome in outcomes] == ["refused", "written"]
+    assert "temporary file" in outcomes[0].reason and "\n" not in outcomes[0].reason
+    assert locked.read_bytes() == before and read_tags(free)["genre"] == ["rock", "pop"]
+    summary = summarize(outcomes)
+    assert summary[0] == "Wrote genres into 1 file(s)." and "Refused 1 file(s)" in summary[1]
+    assert summary[2].startswith("song.flac: refused — cannot create a temporary file")

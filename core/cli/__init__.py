@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from .. import __version__
 from ..errors import EarmarkError
 from . import check, listen, models, results, tag, train
-from .common import EXIT_FAILED, EXIT_INTERRUPTED
+from .common import EXIT_FAILED, EXIT_OK, interrupted, printable, stop_on_sigterm
 
 COMMAND_GROUPS = (tag, results, listen, models, train, check)
 
@@ -31,11 +32,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="earmark: %(message)s")
+    stop_on_sigterm()
     try:
         return args.handler(args)
     except EarmarkError as error:
-        print(f"earmark: {error}", file=sys.stderr)
+        print(f"earmark: {printable(error)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("earmark: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted()
+    except BrokenPipeError:  # `earmark results | head` stopped reading: nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - a bug, too, reaches the user as one line
+        if os.environ.get("EARMARK_DEBUG"):
+            raise
+        detail = printable((str(error).splitlines() or [""])[0])
+        print(f"earmark: unexpected {type(error).__name__}: {detail} (a bug: please report it;"
+              " EARMARK_DEBUG=1 shows where it happened)", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED

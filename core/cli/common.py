@@ -2,18 +2,67 @@
 
 Exit codes: 0 when the command did its job (a run that completed with some files failing
 included: those are reported); 1 with a one-line reason when it could not run at all (bad model,
-unreadable database, no such path); 130 when interrupted (what was committed is kept).
+unreadable database, no such path); 130 when interrupted by Ctrl-C and 143 by SIGTERM (what was
+committed is kept either way).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import EarmarkError
 from ..paths import default_db_path
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
+_signals: list[int] = []  # the stop signals this process has received
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, a service manager, a closing terminal session) stops a command as Ctrl-C does."""
+
+    def terminate(signum: int, _frame: object) -> None:
+        _signals.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
+@contextmanager
+def signals_cancel(cancel: Callable[[], None]) -> Iterator[None]:
+    """While in the block, Ctrl-C and SIGTERM call ``cancel`` instead of raising.
+
+    For work in another thread that must wind down itself (a training run keeps its best epoch):
+    an exception raised in the waiting thread mid-``join`` can leave that join returning before
+    the work has finished, and the process then exits under the worker's feet.
+    """
+
+    def stop(signum: int, _frame: object) -> None:
+        if not _signals:
+            print("cancelling after the current step...", file=sys.stderr)
+        _signals.append(signum)
+        cancel()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def interrupted() -> int:
+    """The exit code of a command stopped by a signal: 143 for SIGTERM, 130 for Ctrl-C."""
+    return EXIT_TERMINATED if signal.SIGTERM in _signals else EXIT_INTERRUPTED
+
+
+def printable(text: object) -> str:
+    """``text`` safe to print on a terminal: control characters (a file named with escape codes) shown escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
 
 
 class CliError(EarmarkError):

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, CliError, add_db, open_store
+from .common import EXIT_OK, CliError, add_db, open_store, printable
 
 
 def add_detector_options(parser: argparse.ArgumentParser) -> None:
@@ -76,15 +76,20 @@ def run(args: argparse.Namespace) -> int:
                 raise CliError("no audio input device found (is a microphone connected?)")
             print(f"earmark: listening for {', '.join(spotter.detector.words)} (Ctrl-C to stop)", file=sys.stderr)
         session = ListenSession(spotter, store)
+        unreadable = 0
         for source in sources:
             try:
                 for detection in session.listen(source):
-                    print(f"{source}\t{detection.time_s:8.2f} s\t{detection.word}\t{detection.score:.2f}", flush=True)
+                    shown = f"{printable(source)}\t{detection.time_s:8.2f} s\t{detection.word}\t{detection.score:.2f}"
+                    print(shown, flush=True)
             except DecodeError as error:
-                print(f"earmark: {source}: {error}", file=sys.stderr)
+                unreadable += 1
+                print(f"earmark: {printable(source)}: {printable(error)}", file=sys.stderr)
     finally:
         if store is not None:
             store.close()
+    if unreadable and unreadable == len(sources):
+        raise CliError("no recording could be read" if unreadable > 1 else "the recording could not be read")
     return EXIT_OK
 
 

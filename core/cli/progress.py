@@ -10,6 +10,7 @@ from tqdm import tqdm
 from ..records import FileFailure, FileTags
 from ..runs.observer import RunObserver
 from ..runs.plan import Plan
+from .common import printable
 
 
 class TerminalProgress(RunObserver):
@@ -55,12 +56,12 @@ class TerminalProgress(RunObserver):
             self.audio_seconds += outcome.duration_s
             if self.print_files and self.hits:
                 heard = [f"{s.labels[0].label} at {s.end_s:.1f} s ({s.labels[0].score:.2f})" for s in outcome.segments]
-                tqdm.write(f"{outcome.stat.path}: {', '.join(heard) or 'no keywords'}")
+                tqdm.write(f"{printable(outcome.stat.path)}: {', '.join(heard) or 'no keywords'}")
             elif self.print_files:
                 best = [f"{s.label} {s.score:.2f}" for s in outcome.labels if s.label in self.shown][: self.top_k]
-                tqdm.write(f"{outcome.stat.path}: {', '.join(best)}")
+                tqdm.write(f"{printable(outcome.stat.path)}: {', '.join(best)}")
         elif self.print_files:
-            tqdm.write(f"{outcome.stat.path}: ERROR {outcome.error}")
+            tqdm.write(f"{printable(outcome.stat.path)}: ERROR {printable(outcome.error)}")
         if self.bar is not None:
             elapsed = max(time.monotonic() - self.started, 1e-9)
             rate = self.audio_seconds / elapsed

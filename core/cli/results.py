@@ -7,7 +7,7 @@ import csv
 import json
 import sys
 
-from .common import EXIT_OK, CliError, add_db, open_store
+from .common import EXIT_OK, CliError, add_db, open_store, printable
 
 
 def add_commands(commands) -> None:
@@ -58,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
                 detail = ", ".join(heard) or "no keywords"
             else:
                 detail = ", ".join(f"{i.label} {i.score:.2f}" for i in row.labels)
-            print(f"{row.path}\t{detail}")
+            print(f"{printable(row.path)}\t{printable(detail)}")
         print(f"{len(rows)} file(s), model {model}", file=sys.stderr)
     return EXIT_OK

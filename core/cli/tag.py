@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..models.catalog import COVERAGES, DEFAULT_MODEL, RUNTIMES
-from .common import EXIT_INTERRUPTED, EXIT_OK, add_db, open_store
+from .common import EXIT_OK, add_db, interrupted, open_store, printable
 from .listen import add_detector_options, listen_request
 
 
@@ -101,13 +101,13 @@ def run(args: argparse.Namespace) -> int:
             json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
             print()
     print_summary(summary, info.name)
-    return EXIT_INTERRUPTED if summary.interrupted else EXIT_OK
+    return interrupted() if summary.interrupted else EXIT_OK
 
 
 def print_summary(summary, model_name: str) -> None:
     err = sys.stderr
     for problem in summary.problems:
-        print(f"earmark: skipped {problem}", file=err)
+        print(f"earmark: skipped {printable(problem)}", file=err)
     if summary.interrupted:
         print(f"Interrupted: {summary.tagged} file(s) tagged and kept; run the same command again to resume.", file=err)
         return
@@ -127,4 +127,4 @@ def print_summary(summary, model_name: str) -> None:
     if summary.missing:
         print(f"{summary.missing} file(s) no longer found: marked missing, their results kept.", file=err)
     for failure in summary.failures:
-        print(f"  failed: {failure.stat.path}: {failure.error}", file=err)
+        print(f"  failed: {printable(failure.stat.path)}: {printable(failure.error)}", file=err)

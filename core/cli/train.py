@@ -1,7 +1,7 @@
 """``earmark train`` and ``earmark evaluate``: fine-tune on a labelled folder, score on another.
 
-Training runs in a worker thread so that Ctrl-C in the terminal becomes a clean cancel: the
-Trainer stops after its current step and the best finished epoch (if any) is still installed.
+Training runs in a worker thread so that Ctrl-C (or SIGTERM) becomes a clean cancel: the Trainer
+stops after its current step and the best finished epoch (if any) is still installed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from ..errors import EarmarkError
-from .common import EXIT_INTERRUPTED, EXIT_OK, CliError
+from .common import EXIT_OK, CliError, interrupted, signals_cancel
 
 
 def add_commands(commands) -> None:
@@ -164,24 +164,21 @@ def train_model(args: argparse.Namespace) -> int:
     def work() -> None:
         try:
             outcome["result"] = job.run()
-        except (EarmarkError, OSError, ValueError, RuntimeError) as error:
+        except Exception as error:  # noqa: BLE001 - whatever ends the training thread reaches the user as a line
             outcome["error"] = error
 
     worker = threading.Thread(target=work, name="earmark-train")
-    worker.start()
-    try:
+    with signals_cancel(job.cancel):
+        worker.start()
         while worker.is_alive():
             worker.join(0.2)
-    except KeyboardInterrupt:
-        print("cancelling after the current step...", file=sys.stderr)
-        job.cancel()
-        worker.join()
     if "error" in outcome:
-        raise CliError(f"training failed: {outcome['error']}")
+        error = outcome["error"]
+        raise CliError(f"training failed: {error if isinstance(error, EarmarkError) else _describe(error)}")
     result = outcome["result"]
     if result.path is None:
         print("cancelled before the first epoch finished: nothing installed", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted()
     report = result.report
     print(f"validation ({report['data']['validation_files']} files, best epoch {report['best_epoch']}, "
           f"{report['stopped']}, {report['train_seconds']:.0f} s on {report['device']}):")  # fmt: skip
@@ -191,7 +188,12 @@ def train_model(args: argparse.Namespace) -> int:
         export = report["onnx"]
         print(f"ONNX export: {export['error']}" if "error" in export else "exported to ONNX (checked against torch)")
     print(f"tag with it: earmark tag --model {result.name} FOLDER")
-    return EXIT_INTERRUPTED if result.cancelled else EXIT_OK
+    return interrupted() if result.cancelled else EXIT_OK
+
+
+def _describe(error: Exception) -> str:
+    first = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 def evaluate_model(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForAudioClassification
 
 from . import musicnn  # noqa: F401 - registers musicnn with the Auto classes
@@ -49,7 +50,7 @@ class Backend:
             self.feature_extractor = AutoFeatureExtractor.from_pretrained(
                 info.path, local_files_only=True, trust_remote_code=False
             )
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, SafetensorError) as error:
             raise ModelError(f"cannot load {info.path}: {str(error).splitlines()[0]}") from error
         self.config = config
         self.multi_label = config.problem_type == "multi_label_classification"
@@ -122,7 +123,7 @@ class TorchBackend(Backend):
             model = AutoModelForAudioClassification.from_pretrained(
                 info.path, local_files_only=True, use_safetensors=True, trust_remote_code=False
             )
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, SafetensorError) as error:
             raise ModelError(f"cannot load {info.path}: {str(error).splitlines()[0]}") from error
         self.model = model.to(self.device).eval()
         self.runtime = f"torch on {self.device.type}"

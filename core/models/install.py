@@ -15,23 +15,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..liveness import process_alive
+
 _OWNER = ".owner-pid"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def _abandoned(scratch: Path) -> bool:
     """Its process is gone; a folder with no owner was left by an Earmark that did not record one."""
     try:
-        return not _alive(int((scratch / _OWNER).read_text(encoding="ascii")))
+        return not process_alive(int((scratch / _OWNER).read_text(encoding="ascii")))
     except (OSError, ValueError):
         return True
 

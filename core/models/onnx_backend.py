@@ -30,10 +30,15 @@ def cpu_threads() -> int:
 def export_report(info: ModelInfo) -> dict | None:
     """The export's report, or None when there is no usable export of this model version."""
     path = info.path / EXPORT_DIR / REPORT_FILE
-    if not path.is_file():
-        return None
-    report = json.loads(path.read_text(encoding="utf-8"))
-    if report.get("model_version") != info.version or not (info.path / EXPORT_DIR / FP32_FILE).is_file():
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # none, or damaged: either way not an export to trust (`models export` makes it again)
+    if (
+        not isinstance(report, dict)
+        or report.get("model_version") != info.version
+        or not (info.path / EXPORT_DIR / FP32_FILE).is_file()
+    ):
         return None
     return report
 

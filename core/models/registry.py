@@ -108,6 +108,8 @@ def inspect_folder(path: Path, name: str | None = None, builtin: bool = False) -
         raise ModelError(f"{config_file}: id2label keys must be integers") from error
     if not labels:
         raise ModelError(f"{config_file} names no labels (id2label is empty)")
+    if (path / _WEIGHTS).is_file():
+        _check_weights(path / _WEIGHTS, len(labels))
     return ModelInfo(
         name=name or path.name,
         path=path,
@@ -117,6 +119,35 @@ def inspect_folder(path: Path, name: str | None = None, builtin: bool = False) -
         licence=config.get("licence"),
         builtin=builtin,
     )
+
+
+_CLASSIFIER_BIASES = ("classifier.bias", "classifier.dense.bias")  # the output layer of the audio classifiers
+
+
+def _check_weights(file: Path, labels: int) -> None:
+    """Refuse, from the safetensors header alone, weights cut short or a config whose labels do not fit them.
+
+    Loading first would fail after seconds (and gigabytes, for a config naming millions of labels)
+    with an error that does not say which file is wrong.
+    """
+    try:
+        with file.open("rb") as handle:
+            size = int.from_bytes(handle.read(8), "little")
+            header = json.loads(handle.read(size)) if 0 < size < 100_000_000 else None
+        total = file.stat().st_size
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        header = None
+    if not isinstance(header, dict):
+        raise ModelError(f"{file} is damaged (not a safetensors file); install or convert the model again")
+    tensors = {name: entry for name, entry in header.items() if name != "__metadata__" and isinstance(entry, dict)}
+    needed = 8 + size + max((entry.get("data_offsets", [0, 0])[1] for entry in tensors.values()), default=0)
+    if needed > total:
+        raise ModelError(f"{file} is cut short ({total} of {needed} bytes); install, convert or train the model again")
+    for name in _CLASSIFIER_BIASES:
+        shape = tensors.get(name, {}).get("shape")
+        if shape and len(shape) == 1 and shape[0] != labels:
+            config = file.parent / "config.json"
+            raise ModelError(f"{config} names {labels} labels but the weights' classifier has {shape[0]} outputs")
 
 
 def _install_builtin(builtin: Builtin) -> Path:

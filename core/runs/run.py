@@ -7,6 +7,7 @@ as the engine hands it over, so a killed run leaves whole files or nothing and a
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from ..records import FileFailure, FileTags
-from ..store import Store
+from ..store import Store, StoreError
 from .engines import Engine, engine
 from .observer import RunObserver, RunSummary
 from .options import TagOptions
@@ -56,6 +57,7 @@ class Run:
             info.name, version, info.path, info.labels, info.label_groups, info.licence
         )
         roots = [Path(os.path.abspath(p)) for p in paths]
+        self.store.close_abandoned_runs()
         run_id = self.store.start_run(model_id, [str(r) for r in roots])
         summary = RunSummary(run_id)
         started = time.monotonic()
@@ -79,19 +81,26 @@ class Run:
             status = "completed"
         except KeyboardInterrupt:
             self.stop.set()
+        except StoreError as error:  # the disk filled up, the database went away...
+            if summary.decoded:
+                raise StoreError(f"{error}; {summary.decoded} file(s) done are kept, rerun to resume") from error
+            raise
         finally:
             summary.interrupted = self.stop.is_set()
             summary.elapsed_s = time.monotonic() - started
-            self.store.finish_run(
-                run_id,
-                "interrupted" if summary.interrupted else status,
-                summary.seen,
-                summary.tagged,
-                summary.failed,
-                summary.skipped,
-                summary.audio_seconds,
-            )
+            self._finish(run_id, "interrupted" if summary.interrupted else status, summary)
         return summary
+
+    def _finish(self, run_id: int, status: str, summary: RunSummary) -> None:
+        failing = sys.exc_info()[1]
+        try:
+            self.store.finish_run(run_id, status, summary.seen, summary.tagged, summary.failed, summary.skipped,
+                                  summary.audio_seconds)  # fmt: skip
+        except StoreError:
+            if failing is None:
+                raise
+            # the run is failing because the store cannot be written: the user hears that reason; the row
+            # stays `running` and the next run marks it interrupted (its process is gone by then)
 
     def _recorder(self, model_id: int, summary: RunSummary) -> Callable[[FileTags | FileFailure], None]:
         """Commit one file's outcome, as the engine hands it over (on this thread)."""

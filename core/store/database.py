@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..liveness import process_alive, this_host
 from ..records import FileFailure, FileStat, FileTags
 from .queries import ResultQueries
-from .schema import StoreError, migrate
+from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class PriorAnalysis:
         return self.size == stat.size and self.mtime == stat.mtime
 
 
+@guarded
 class Store(ResultQueries):
     """A connection to Earmark's database. One per thread: readers open their own."""
 
@@ -35,11 +38,13 @@ class Store(ResultQueries):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=30.0))
+            self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S))
             self.db.execute("PRAGMA foreign_keys = ON")
             if self.db.journal_mode != "wal":
                 self.db.enable_wal()
             migrate(self.db, self.path)
+        except sqlite3.OperationalError as error:  # locked, read-only, full: say what to do
+            raise StoreError(f"cannot open database: {explain(error, self.path)}") from error
         except (sqlite3.DatabaseError, OSError) as error:
             raise StoreError(f"cannot open database {self.path}: {error}") from error
 
@@ -76,10 +81,25 @@ class Store(ResultQueries):
     def start_run(self, model_id: int, roots: list[str], backend: str | None = None) -> int:
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT INTO runs (model_id, started_at, status, roots, backend) VALUES (?, ?, 'running', ?, ?)",
-                [model_id, time.time(), json.dumps(roots), backend],
+                "INSERT INTO runs (model_id, started_at, status, roots, backend, pid, host)"
+                " VALUES (?, ?, 'running', ?, ?, ?, ?)",
+                [model_id, time.time(), json.dumps(roots), backend, os.getpid(), this_host()],
             )
         return int(cursor.lastrowid)
+
+    def close_abandoned_runs(self) -> int:
+        """Mark ``interrupted`` the runs left ``running`` by a process of this machine that is gone (kill -9).
+
+        A run of another machine sharing the database, or of a process still going, is left alone.
+        """
+        rows = self.db.execute("SELECT id, pid, host FROM runs WHERE status = 'running'").fetchall()
+        here = this_host()
+        gone = [run for run, pid, host in rows if pid is None or (host == here and not process_alive(pid))]
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'", [(run,) for run in gone]
+            )
+        return len(gone)
 
     def set_run_backend(self, run_id: int, backend: str) -> None:
         """Which runtime the run's model runs on, known once it is loaded (only when there is work)."""
@@ -191,8 +211,10 @@ class Store(ResultQueries):
     # --- detections ------------------------------------------------------------------------------
 
     def save_detection(self, source: str, word: str, score: float, time_s: float, model: str) -> None:
+        """Keep a detection; the same one in the same recording, heard again, is kept once."""
         with self.db.atomic():
             self.db.execute(
-                "INSERT INTO detections (source, time_s, word, score, model, detected_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO detections (source, time_s, word, score, model, detected_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 [source, time_s, word, score, model, time.time()],
             )

@@ -6,6 +6,9 @@ an earlier one: a database records how far it has migrated in ``PRAGMA user_vers
 
 from __future__ import annotations
 
+import functools
+import inspect
+import sqlite3
 from pathlib import Path
 
 import sqlite_utils
@@ -108,16 +111,85 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX detections_by_word ON detections (word, source)
     """,
+    # 5: which process runs a run, so that the next run can tell a killed one from one still going
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT
+    """,
+    # 6: a recording listened to again does not store its detections twice (a microphone's can repeat)
+    """
+    DELETE FROM detections WHERE source NOT LIKE 'microphone:%' AND id NOT IN
+        (SELECT MIN(id) FROM detections GROUP BY source, time_s, word, model);
+    CREATE UNIQUE INDEX detections_once ON detections (source, time_s, word, model)
+        WHERE source NOT LIKE 'microphone:%'
+    """,
 ]
 
 
-def migrate(db: sqlite_utils.Database, path: Path) -> None:
-    """Bring the database up to the newest schema; refuse one written by a newer Earmark."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another one to let go of the database
+
+
+def _version(conn: sqlite3.Connection, path: Path) -> int:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
         raise StoreError(f"{path} was written by a newer Earmark (schema {version}); upgrade Earmark")
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        with db.atomic():
+    return version
+
+
+def migrate(db: sqlite_utils.Database, path: Path) -> None:
+    """Bring the database up to the newest schema; refuse one written by a newer Earmark.
+
+    Several processes may open a new database at once: the check and the migrations run in one
+    ``BEGIN IMMEDIATE`` transaction, so one of them migrates and the others wait, then find it done.
+    """
+    conn = db.conn
+    if _version(conn, path) == len(MIGRATIONS):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = _version(conn, path)
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in filter(str.strip, script.split(";")):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {int(number)}")
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {int(number)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def explain(error: sqlite3.Error, path: Path) -> str:
+    """What SQLite's message means for the user, and what to do about it, in one line."""
+    text = str(error)
+    if "disk is full" in text:
+        return f"the disk holding {path} is full"
+    if "readonly" in text:
+        return f"{path} is read-only (check its permissions and its folder's: SQLite writes beside it)"
+    if "locked" in text or "busy" in text:
+        return (
+            f"{path} is in use by another program that did not let go for {BUSY_TIMEOUT_S:.0f} s;"
+            " try again when it has finished"
+        )
+    if "malformed" in text or "not a database" in text:
+        return f"{path} is damaged ({text}); move it aside (Earmark then starts a new one) or restore a backup"
+    return f"database {path}: {text}"
+
+
+def guarded(cls: type) -> type:
+    """Every public method of ``cls`` turns SQLite's errors into a :class:`StoreError` that says what to do."""
+
+    def guard(method):
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as error:
+                raise StoreError(explain(error, self.path)) from error
+
+        return call
+
+    for name in dir(cls):
+        member = getattr(cls, name)
+        if not name.startswith("_") and inspect.isfunction(member):
+            setattr(cls, name, guard(member))
+    return cls

@@ -17,6 +17,7 @@ import types
 from dataclasses import dataclass
 
 import numpy as np
+from safetensors import SafetensorError
 from torch import nn
 from transformers import AutoFeatureExtractor, AutoModelForAudioClassification, WhisperFeatureExtractor
 from transformers.utils import logging as hf_logging
@@ -109,7 +110,7 @@ def prepare(info: ModelInfo, labels: list[str], clip_seconds: float, freeze_back
             **extra,
         )
         extractor = AutoFeatureExtractor.from_pretrained(info.path, local_files_only=True)
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, SafetensorError) as error:
         raise ModelError(f"cannot load base {info.name}: {str(error).splitlines()[0]}") from error
     finally:
         hf_logging.set_verbosity(verbosity)

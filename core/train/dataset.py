@@ -23,6 +23,7 @@ from ..scan import scan
 
 MIN_FILES_PER_CLASS = 4
 IMBALANCE_WARNING_RATIO = 3.0
+LISTED_SKIPS = 20  # unreadable files named in an error; the rest are counted
 
 
 class DatasetError(EarmarkError):
@@ -75,8 +76,6 @@ def _readable(path: Path) -> tuple[AudioInfo, float]:
     """Header and true duration (decoded, not trusted from the header: truncated files lie)."""
     info = probe(path)
     samples = sum(len(block) for block in stream_segments(path, info, 8000, 60.0))
-    if samples < 800:
-        raise DecodeError("shorter than 0.1 s")
     return info, samples / 8000
 
 
@@ -118,7 +117,10 @@ def inspect_labelled_folder(
             problems.append(f"label {label!r} has {counts.get(label, 0)} readable files; at least {min_files} needed")
     if problems:
         if skipped:
-            problems.append(f"{len(skipped)} unreadable files were skipped")
+            problems.append(f"{len(skipped)} unreadable files were skipped:")
+            problems += [f"  {s.path}: {s.reason}" for s in skipped[:LISTED_SKIPS]]
+            if len(skipped) > LISTED_SKIPS:
+                problems.append(f"  and {len(skipped) - LISTED_SKIPS} more")
         raise DatasetError("\n".join(problems))
     if skipped:
         summary.warnings.append(f"{len(skipped)} unreadable files skipped")

@@ -25,7 +25,8 @@ from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, Traini
 from transformers.trainer_callback import PrinterCallback
 
 from ..models.backend import pick_device
-from ..models.install import install, staging
+from ..models.catalog import BUILTINS
+from ..models.install import install, remove_abandoned, staging
 from ..models.registry import ModelError, ModelInfo, inspect_folder
 from ..paths import models_dir
 from .bases import default_clip_seconds, prepare
@@ -78,9 +79,14 @@ def default_name(folder: Path, base: str) -> str:
 
 
 def check_name(name: str, replace: bool) -> Path:
-    """Where a model called ``name`` would be installed; refused if taken (unless ``replace``)."""
+    """Where a model called ``name`` would be installed; refused if taken (unless ``replace``).
+
+    A built-in model's name is never the user's to take, ``replace`` or not: ``earmark tag`` would
+    then tag with the user's model under the built-in's name and description."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
         raise ModelError(f"model name {name!r}: use letters, digits, '.', '_' and '-' only")
+    if name in BUILTINS:
+        raise ModelError(f"{name!r} is the name of a built-in model; choose another name for yours")
     target = models_dir() / name
     if target.exists() and not replace:
         raise ModelError(f"a model called {name!r} already exists; choose another name or replace it")
@@ -216,6 +222,7 @@ class TrainJob:
             return TrainResult(self.name, None, {"stopped": "cancelled"}, cancelled=True)
         counts = np.bincount([c.label_id for c in train_set.clips], minlength=len(labels)).astype(np.float32)
         weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)))
+        remove_abandoned(self.target.parent, ".train-")  # whatever killed runs of any name left behind
         with staging(self.target, prefix=f".train-{self.name}-") as scratch:
             trainer = self._trainer(prepared, train_set, validation_set, weights, scratch / "checkpoints")
             with warnings.catch_warnings():

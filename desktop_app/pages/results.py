@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from core.records import ResultQuery, ResultRow
 from core.store import Store, StoreError
-from core.tagwrite import GenreChange, TagWriteError, plan_genres, write_genres
+from core.tagwrite import GenreChange, TagWriteError, WriteOutcome, plan_genres, summarize, write_genres
 
 from ..widgets.detail_pane import DetailPane
 from ..widgets.results_model import ResultsModel
@@ -190,14 +190,14 @@ class ResultsPage(QWidget):
         changes: list[GenreChange] = []
         problems: list[str] = []
         for row in rows:
-            labels = [
-                i
-                for i in self.store.file_labels(row.path, row.model)
-                if genre_labels is None or i.label in genre_labels
-            ]
             try:
+                labels = [
+                    i
+                    for i in self.store.file_labels(row.path, row.model)
+                    if genre_labels is None or i.label in genre_labels
+                ]
                 change = plan_genres(Path(row.path), labels, self.genre_threshold)
-            except TagWriteError as error:
+            except (TagWriteError, StoreError) as error:
                 problems.append(str(error))
                 continue
             if change.changes:
@@ -216,13 +216,8 @@ class ResultsPage(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        for change in changes:
-            try:
-                write_genres(change)
-            except TagWriteError as error:
-                problems.append(str(error))
-        message = f"Wrote genres into {len(changes) - len(problems)} file(s)."
-        QMessageBox.information(self, "Write genres", message + ("\n" + "\n".join(problems) if problems else ""))
+        outcomes = [_write_one(change) for change in changes]
+        QMessageBox.information(self, "Write genres", "\n".join(summarize(outcomes) + problems))
 
     def set_store(self, store: Store | None) -> None:
         self.store = store
@@ -231,3 +226,11 @@ class ResultsPage(QWidget):
             self.reload()
         except StoreError as error:
             QMessageBox.warning(self, "Database", str(error))
+
+
+def _write_one(change: GenreChange) -> WriteOutcome:
+    """One file's outcome; whatever a hostile file makes mutagen raise must not skip the rest or escape the slot."""
+    try:
+        return write_genres(change)
+    except Exception as error:  # noqa: BLE001 - reported as that file's refusal, like any other
+        return WriteOutcome(change.path, "refused", f"unexpected error: {error}")
