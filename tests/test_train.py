@@ -169,7 +169,7 @@ def test_ct2_whisper_conversion_matches_ctranslate2(tmp_path: Path) -> None:
     """Reference: CTranslate2 4.8.5's own encoder on the same features (tools/verify_whisper_ct2.py)."""
     from transformers import WhisperFeatureExtractor, WhisperForAudioClassification
 
-    from core.models.whisper_ct2 import convert
+    from core.models.whisper.base import convert
 
     t = np.arange(5 * 16000) / 16000
     chirp = (0.3 * np.sin(2 * np.pi * (200 + 300 * t) * t)).astype(np.float32)

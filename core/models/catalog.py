@@ -15,6 +15,7 @@ from ..paths import data_dir, models_dir
 
 TAGGER = "tagger"  # tags files as it is
 BASE = "base"  # only a starting point for fine-tuning: its classifier is untrained
+ASR = "transcriber"  # speech to text (core.models.whisper.transcriber); tags nothing, trains nothing
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,17 @@ class Builtin:
     """A model Earmark builds from weights that a Python package carries; nothing is downloaded."""
 
     name: str
-    kind: str  # TAGGER or BASE
+    kind: str  # TAGGER, BASE or ASR
     description: str  # what it is, for lists and the model folder's README
     purpose: str  # what it is good for, as a fine-tuning base (the wizard's choice)
     convert: Callable[[Path], Path]  # writes the model folder at the path given, returns it
 
     @property
     def folder(self) -> Path:
-        """Where it is installed once converted: taggers with the user's models, bases apart."""
-        return (models_dir() if self.kind == TAGGER else data_dir() / "bases") / self.name
+        """Where it is installed once converted: taggers with the user's models, bases and transcribers apart."""
+        if self.kind == TAGGER:
+            return models_dir() / self.name
+        return data_dir() / ("bases" if self.kind == BASE else "asr") / self.name
 
 
 def _musicnn(name: str) -> Callable[[Path], Path]:
@@ -43,7 +46,13 @@ def _musicnn(name: str) -> Callable[[Path], Path]:
 
 
 def _whisper_tiny(folder: Path) -> Path:
-    from .whisper_ct2 import convert
+    from .whisper.base import convert
+
+    return convert(folder)
+
+
+def _whisper_tiny_asr(folder: Path) -> Path:
+    from .whisper.asr import convert
 
     return convert(folder)
 
@@ -68,8 +77,21 @@ BUILTINS: dict[str, Builtin] = {
         ),
     )
 }  # fmt: skip
+# Transcribers tag nothing and train nothing, so they stay out of the table that ``--model``, ``--base``
+# and the training wizard offer; they are resolved by registry.resolve_transcriber.
+TRANSCRIBERS: dict[str, Builtin] = {
+    b.name: b
+    for b in (
+        Builtin(
+            "whisper-tiny-en-asr", ASR,
+            "Whisper tiny.en whole (39M parameters): English speech to timed text",
+            "transcribing the speech in calls and recordings", _whisper_tiny_asr,
+        ),
+    )
+}  # fmt: skip
 DEFAULT_MODEL = "musicnn-msd"
 WHISPER_TINY = "whisper-tiny-en"
+WHISPER_TINY_ASR = "whisper-tiny-en-asr"
 
 
 def names(kind: str | None = None) -> list[str]:

