@@ -20,7 +20,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from .containers import truncation
+from .containers import libsndfile_container, truncation
 from .errors import EarmarkError
 
 _READ_FRAMES = 1 << 16  # source frames read per step
@@ -57,6 +57,8 @@ def probe(path: Path) -> AudioInfo:
     if status.st_size == 0:
         raise DecodeError("empty file (0 bytes)")
     _refuse_truncated(path)  # first: decoders read a cut file without complaint, or fail saying less
+    if not libsndfile_container(path):  # its mpg123 would scan a stranger byte by byte, noting on stderr
+        return _probe_ffmpeg(path, "no container libsndfile knows")
     try:
         info = sf.info(str(path))
     except sf.LibsndfileError as error:
@@ -112,12 +114,12 @@ class Span:
     seconds: float | None = None
 
 
-def _sndfile_blocks(path: Path, target_rate: int, span: Span) -> Iterator[np.ndarray]:
+def _sndfile_blocks(path: Path, target_rate: int, span: Span, channels: int) -> Iterator[np.ndarray]:
     with sf.SoundFile(str(path)) as source:
         resampler = (
             None
             if source.samplerate == target_rate
-            else soxr.ResampleStream(source.samplerate, target_rate, 1, dtype="float32", quality="HQ")
+            else soxr.ResampleStream(source.samplerate, target_rate, channels, dtype="float32", quality="HQ")
         )
         if span.start_s:
             source.seek(int(span.start_s * source.samplerate))
@@ -128,26 +130,29 @@ def _sndfile_blocks(path: Path, target_rate: int, span: Span) -> Iterator[np.nda
             if remaining is not None:
                 remaining -= len(block)
             last = len(block) < want or remaining == 0
-            mono = np.ascontiguousarray(block.mean(axis=1), dtype=np.float32)
-            yield mono if resampler is None else resampler.resample_chunk(mono, last=last)
+            mixed = block.mean(axis=1) if channels == 1 else block
+            mixed = np.ascontiguousarray(mixed, dtype=np.float32)
+            yield mixed if resampler is None else resampler.resample_chunk(mixed, last=last)
             if last:
                 return
 
 
-def _ffmpeg_blocks(path: Path, target_rate: int, span: Span) -> Iterator[np.ndarray]:
+def _ffmpeg_blocks(path: Path, target_rate: int, span: Span, channels: int) -> Iterator[np.ndarray]:
     ffmpeg = _ffmpeg()
     if ffmpeg is None:
         raise DecodeError(f"install ffmpeg to decode {path.suffix or 'this file'}")
     command = [ffmpeg, "-v", "error", "-nostdin", "-ss", f"{span.start_s:.3f}", "-i", str(path)]
     if span.seconds is not None:
         command += ["-t", f"{span.seconds:.3f}"]
-    command += ["-vn", "-ac", "1", "-ar", str(target_rate), "-f", "f32le", "-"]
+    command += ["-vn", "-ac", str(channels), "-ar", str(target_rate), "-f", "f32le", "-"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         assert process.stdout is not None and process.stderr is not None
         try:
-            while chunk := process.stdout.read(_READ_FRAMES * 4):
-                usable = len(chunk) - len(chunk) % 4
-                yield np.frombuffer(chunk[:usable], dtype="<f4")
+            frame = 4 * channels
+            while chunk := process.stdout.read(_READ_FRAMES * frame):
+                usable = len(chunk) - len(chunk) % frame
+                samples = np.frombuffer(chunk[:usable], dtype="<f4")
+                yield samples if channels == 1 else samples.reshape(-1, channels)
         finally:
             process.stdout.close()
             stderr = process.stderr.read().decode("utf-8", "replace").strip()
@@ -157,19 +162,28 @@ def _ffmpeg_blocks(path: Path, target_rate: int, span: Span) -> Iterator[np.ndar
 
 
 def stream_segments(
-    path: Path, info: AudioInfo, target_rate: int, segment_seconds: float, span: Span = Span()
+    path: Path,
+    info: AudioInfo,
+    target_rate: int,
+    segment_seconds: float,
+    span: Span = Span(),
+    keep_channels: bool = False,
 ) -> Iterator[np.ndarray]:
     """Mono float32 audio at ``target_rate`` in consecutive segments of ``segment_seconds``.
+
+    ``keep_channels``: the file's channels apart, as ``(samples, channels)`` arrays (a call
+    recorder's agent and customer on two sides); otherwise they are mixed down.
 
     ``span`` limits decoding to one stretch of the file (seeking to its start), for excerpts.
     Only the last segment may be shorter. Non-finite samples (broken float files) become 0.
     Raises :class:`DecodeError` if the decoder fails, or if there is less than ``MIN_AUDIO_S`` of audio
     (nothing can be heard in it, and the models' spectrograms need more samples than that).
     """
+    channels = max(1, info.channels) if keep_channels else 1
     blocks = (
-        _ffmpeg_blocks(path, target_rate, span)
+        _ffmpeg_blocks(path, target_rate, span, channels)
         if info.codec.startswith("ffmpeg/")
-        else _sndfile_blocks(path, target_rate, span)
+        else _sndfile_blocks(path, target_rate, span, channels)
     )
     segment_length = max(1, int(round(segment_seconds * target_rate)))
     pending: list[np.ndarray] = []

@@ -29,6 +29,16 @@ _BITRATES = {
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}  # version bits -> Hz
 
 
+_SNDFILE_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"BW64", b"FORM", b"fLaC", b"OggS", b".snd", b"caff", b"ID3")
+
+
+def libsndfile_container(path: Path) -> bool:
+    """Whether the file starts as a container libsndfile reads (WAV, AIFF, FLAC, Ogg, AU, CAF, MP3)."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    return head.startswith(_SNDFILE_MAGIC) or _frame_length(head, 0) is not None
+
+
 def truncation(path: Path) -> str | None:
     """Why ``path`` looks cut short (an Ogg or MP3 file that ends mid-stream), or None if it looks whole.
 

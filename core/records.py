@@ -33,15 +33,46 @@ class SegmentTags:
     labels: list[LabelScore]
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A stretch of a call's transcript: who said what, when (seconds from the start of the file)."""
+
+    start_s: float
+    end_s: float
+    speaker: int | None  # 1, 2...; None when no one could be told apart
+    text: str
+
+    def to_json(self) -> dict:
+        return {"start": round(self.start_s, 2), "end": round(self.end_s, 2), "speaker": self.speaker,
+                "text": self.text}  # fmt: skip
+
+
+@dataclass
+class CallDetails:
+    """What a call analysis finds beyond labels: time by kind of sound, talk time by speaker, the words."""
+
+    seconds: dict[str, float]  # speech, silence, music, tone, noise
+    speakers: dict[int, float]  # speaker -> talk seconds
+    transcript: list[Turn] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            **{f"{kind}_s": round(seconds, 2) for kind, seconds in self.seconds.items()},
+            "speakers": [{"id": speaker, "talk_s": round(talk, 2)} for speaker, talk in sorted(self.speakers.items())],
+            "transcript": [turn.to_json() for turn in self.transcript],
+        }
+
+
 @dataclass
 class FileTags:
-    """A tagged file: every label ranked best first, plus per-segment top-k."""
+    """A tagged file: every label ranked best first, plus per-segment top-k (and, for a call, its details)."""
 
     stat: FileStat
     info: AudioInfo
     duration_s: float
     labels: list[LabelScore]
     segments: list[SegmentTags] = field(default_factory=list)
+    call: CallDetails | None = None
 
 
 @dataclass
@@ -63,9 +94,10 @@ class ResultRow:
     duration_s: float | None
     model: str
     labels: list[LabelScore]
+    call: CallDetails | None = None
 
     def to_json(self) -> dict:
-        return {
+        row = {
             "path": self.path,
             "status": self.status,
             "error": self.error,
@@ -73,6 +105,23 @@ class ResultRow:
             "model": self.model,
             "labels": [{"label": item.label, "score": round(item.score, 6)} for item in self.labels],
         }
+        return row | ({"call": self.call.to_json()} if self.call is not None else {})
+
+
+@dataclass(frozen=True)
+class TranscriptHit:
+    """Where a search found its words: a line of a call's transcript, or a keyword a search heard."""
+
+    path: str
+    start_s: float
+    end_s: float
+    speaker: int | None
+    text: str
+    marked: str  # the text with the matched words between \x02 and \x03 (a front end shows them)
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "start": round(self.start_s, 2), "end": round(self.end_s, 2),
+                "speaker": self.speaker, "text": self.text}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,3 +138,4 @@ class ResultQuery:
     descending: bool = False
     top_k: int = 3  # labels kept per file (after the group and min_score)
     run_id: int | None = None  # only the files that run analysed
+    with_calls: bool = False  # also each call's details (speakers, transcript)

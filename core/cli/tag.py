@@ -18,9 +18,10 @@ def add_commands(commands) -> None:
     tag.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     tag.add_argument(
         "--task",
-        choices=["tags", "keywords"],
+        choices=["tags", "keywords", "calls"],
         default="tags",
-        help="tags: label each file (default); keywords: find where words are said, each hit stored with its time",
+        help="tags: label each file (default); keywords: find where words are said, each hit stored with its time;"
+        " calls: speech, hold music, speakers and a transcript of each call recording",
     )
     tag.add_argument(
         "--model",
@@ -59,7 +60,7 @@ def add_commands(commands) -> None:
 
 def _request(args: argparse.Namespace):
     from ..runs.options import TagOptions
-    from ..runs.requests import KeywordRequest, TagRequest
+    from ..runs.requests import CallsRequest, KeywordRequest, TagRequest
 
     options = TagOptions(
         segment_seconds=args.segment_seconds,
@@ -71,9 +72,11 @@ def _request(args: argparse.Namespace):
         coverage=args.coverage,
     )
     paths = tuple(args.paths)
+    whole_files = TagOptions(retry_errors=args.retry_errors, force=args.force)
     if args.task == "keywords":
-        keyword_options = TagOptions(retry_errors=args.retry_errors, force=args.force)
-        return KeywordRequest(paths, listen_request(args, args.device), keyword_options)
+        return KeywordRequest(paths, listen_request(args, args.device), whole_files)
+    if args.task == "calls":
+        return CallsRequest(paths, args.device, whole_files)
     return TagRequest(paths, args.model or DEFAULT_MODEL, args.backend, args.device, args.threads, options)
 
 
@@ -86,9 +89,8 @@ def run(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         tagger = build_run(request, store)
         info = tagger.analyser
-        shown = (
-            info.labels if keywords else info.group(args.group or ("genre" if "genre" in info.label_groups else None))
-        )
+        group = args.group or ("genre" if "genre" in info.label_groups else None)
+        shown = info.group(group) if args.task == "tags" else info.labels
         tagger.observer = progress = TerminalProgress(
             shown, args.top_k, not args.quiet and not args.json, enabled=not args.quiet, hits=keywords, model=info.name
         )
@@ -97,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         summary = tagger.run(list(request.paths))
         progress.close()
         if args.json:
-            rows = store.results(info.name, labels=None if keywords else shown, top_k=args.top_k, run_id=summary.run_id)
+            labels = shown if args.task == "tags" else None
+            rows = store.results(info.name, labels=labels, top_k=args.top_k, run_id=summary.run_id)
             json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
             print()
     print_summary(summary, info.name)

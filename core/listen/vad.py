@@ -32,7 +32,11 @@ class SileroVAD:
 
     def push(self, samples: np.ndarray) -> list[float]:
         """Speech probabilities of the whole chunks completed by these int16 samples."""
-        self.pending = np.concatenate([self.pending, samples.astype(np.float32) / 32768.0])
+        return self.push_float(samples.astype(np.float32) / 32768.0)
+
+    def push_float(self, samples: np.ndarray) -> list[float]:
+        """The same for float audio in [-1, 1] (a decoded recording)."""
+        self.pending = np.concatenate([self.pending, samples.astype(np.float32)])
         probabilities = []
         while len(self.pending) >= CHUNK:
             chunk, self.pending = self.pending[:CHUNK], self.pending[CHUNK:]

@@ -38,6 +38,19 @@ class TagRequest:
 
 
 @dataclass(frozen=True)
+class CallsRequest:
+    """Analyse every call recording under ``paths``: speech, hold music, speakers, the transcript."""
+
+    paths: tuple[Path, ...]
+    device: str = "auto"
+    options: TagOptions = field(default_factory=TagOptions)
+    engine: str = "local"
+
+    def __post_init__(self) -> None:
+        _check_paths(self.paths)
+
+
+@dataclass(frozen=True)
 class KeywordRequest:
     """Find where words are said in every recording under ``paths``; each hit is kept with its time."""
 

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from ..liveness import process_alive, this_host
 from ..records import FileFailure, FileStat, FileTags
+from .calls import CallQueries
 from .queries import ResultQueries
 from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate
 
@@ -31,7 +32,7 @@ class PriorAnalysis:
 
 
 @guarded
-class Store(ResultQueries):
+class Store(ResultQueries, CallQueries):
     """A connection to Earmark's database. One per thread: readers open their own."""
 
     def __init__(self, path: Path) -> None:
@@ -181,6 +182,8 @@ class Store(ResultQueries):
                 for segment in tags.segments
                 for rank, item in enumerate(segment.labels, start=1)
             )
+            if tags.call is not None:
+                self._save_call(analysis, tags.call)
 
     def save_failure(self, run_id: int, model_id: int, model_name: str, failure: FileFailure) -> None:
         info = failure.info

@@ -50,6 +50,7 @@ class ResultQueries:
         """Every file analysed by ``model_name`` (the CLI's listing; see :class:`ResultQuery`).
 
         ``top_k=0`` keeps all labels. With ``with_label``, files are ordered by that label's score.
+        A call's row carries its details (time by kind of sound, speakers, transcript).
         """
         query = ResultQuery(
             model=model_name,
@@ -61,6 +62,7 @@ class ResultQueries:
             descending=bool(with_label),
             top_k=top_k or 1_000_000,
             run_id=run_id,
+            with_calls=True,
         )
         return self.page(query, 0, -1)
 
@@ -124,8 +126,17 @@ class ResultQueries:
         ).fetchall()
         ids = [row[0] for row in rows]
         labels = self._top_labels(ids, query)
+        calls = self.call_details(ids) if query.with_calls else {}
         return [
-            ResultRow(path, "missing" if missing else status, error, duration, query.model, labels.get(aid, []))
+            ResultRow(
+                path,
+                "missing" if missing else status,
+                error,
+                duration,
+                query.model,
+                labels.get(aid, []),
+                calls.get(aid),
+            )  # fmt: skip
             for aid, path, status, error, duration, missing in rows
         ]
 

@@ -123,6 +123,41 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX detections_once ON detections (source, time_s, word, model)
         WHERE source NOT LIKE 'microphone:%'
     """,
+    # 7: calls: time by kind of sound, talk time by speaker, the transcript and its full-text index
+    # (named as sqlite-utils names an FTS table, so that its search helpers know it)
+    """
+    CREATE TABLE calls (
+        analysis_id INTEGER PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
+        speech_s REAL NOT NULL, silence_s REAL NOT NULL, music_s REAL NOT NULL,
+        tone_s REAL NOT NULL, noise_s REAL NOT NULL
+    );
+    CREATE TABLE call_speakers (
+        analysis_id INTEGER NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        speaker INTEGER NOT NULL,
+        talk_s REAL NOT NULL,
+        PRIMARY KEY (analysis_id, speaker)
+    ) WITHOUT ROWID;
+    CREATE TABLE transcript (
+        id INTEGER PRIMARY KEY,
+        analysis_id INTEGER NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        speaker INTEGER,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX transcript_by_analysis ON transcript (analysis_id, start_s);
+    CREATE VIRTUAL TABLE transcript_fts USING FTS5 (text, tokenize='porter unicode61', content='transcript');
+    CREATE TRIGGER transcript_ai AFTER INSERT ON transcript BEGIN
+        INSERT INTO transcript_fts (rowid, text) VALUES (new.rowid, new.text);
+    END;
+    CREATE TRIGGER transcript_ad AFTER DELETE ON transcript BEGIN
+        INSERT INTO transcript_fts (transcript_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    END;
+    CREATE TRIGGER transcript_au AFTER UPDATE ON transcript BEGIN
+        INSERT INTO transcript_fts (transcript_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        INSERT INTO transcript_fts (rowid, text) VALUES (new.rowid, new.text);
+    END
+    """,
 ]
 
 
@@ -149,13 +184,26 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
     try:
         version = _version(conn, path)
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            for statement in filter(str.strip, script.split(";")):
+            for statement in _statements(script):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {int(number)}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a script; a trigger's body (BEGIN ... END) holds semicolons of its own."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return [statement for statement in statements if statement.strip(" ;\n")]
 
 
 def explain(error: sqlite3.Error, path: Path) -> str:

@@ -11,10 +11,12 @@ next one." for noise or a melody. The no-speech probability costs one extra enco
 transformers' own ``no_speech_threshold`` reads it after its suppression rules have removed that
 very token (always 0 in transformers 4.57), so it cannot be used.
 
-Whisper's encoder always reads 30 s, however short the speech. :meth:`Transcriber.transcribe_regions`
-therefore packs the (padded, merged) speech regions of a recording side by side into windows of
-up to ``PACK_S``, separated by a little silence, and maps the timestamps back to file time: a call
-with a hundred short turns costs a few windows, not a hundred.
+Whisper reads 30 s at a time and was trained on natural speech, pauses included. So the speech
+regions of a recording are padded and joined across short pauses into *stretches* of up to
+``STRETCH_S``, each transcribed as it was recorded: a conversation's turns, with their pauses, go
+in together (a call's speech costs about one encoder pass per 28 s), while hold music and long
+silences are left out. Regions packed side by side with artificial gaps, or one long input chunked
+by the pipeline, made tiny.en lose whole sentences and misplace its timestamps on synthetic calls.
 """
 
 from __future__ import annotations
@@ -36,14 +38,13 @@ from .asr import TIME_PRECISION
 
 SAMPLING_RATE = 16000
 WINDOW_S = 30.0  # what Whisper's encoder reads at once
-PACK_S = 28.0  # a packed window stays a little under 30 s, so its last words keep their closing timestamp
+STRETCH_S = 28.0  # a stretch stays a little under 30 s, so its last words keep their closing timestamp
 MIN_SPEECH_S = 0.3  # shorter than a syllable or two: Whisper would guess
 SILENCE_DBFS = -60.0  # RMS below this is no speech, whatever Whisper would make of it
-CONFIDENT_SPEECH_S = 4.0  # a window with this much detected speech is not checked for "no speech" again
+CONFIDENT_SPEECH_S = 4.0  # a stretch with this much detected speech is not checked for "no speech" again
 NO_SPEECH_THRESHOLD = 0.6  # OpenAI's threshold on the probability of <|nocaptions|> at the first step
 REGION_PAD_S = 0.2  # context either side of a detected region: detectors clip word edges
-MERGE_GAP_S = 0.5  # padded regions closer than this are transcribed as one stretch of the recording
-SEPARATOR_S = 0.5  # silence between regions packed into one window
+MERGE_GAP_S = 2.0  # regions closer than this are one stretch, the pause kept: people pause between turns
 
 
 @dataclass(frozen=True)
@@ -55,49 +56,8 @@ class Segment:
     text: str
 
 
-@dataclass(frozen=True)
-class _Piece:
-    """Where a stretch of the recording sits in a packed window."""
-
-    window_s: float
-    file_s: float
-    duration_s: float
-
-
-@dataclass(frozen=True)
-class _Window:
-    """Audio given to the pipeline as one input, and the pieces of the recording it is made of."""
-
-    audio: np.ndarray
-    pieces: tuple[_Piece, ...]
-
-    def to_file(self, begin: float, finish: float) -> tuple[float, float, int] | None:
-        """File times of a segment at window times ``begin``–``finish``, and how many pieces it runs
-        over; ``None`` if it holds no speech.
-
-        Whisper's segments often run from one segment's end to the next one's, so a segment can start
-        in the padded tail of the piece before its speech: a piece counts only where the segment
-        overlaps it by ``MIN_SPEECH_S`` and a quarter of its longest overlap. A segment inside a
-        separator is silence.
-        """
-        overlaps = [
-            (min(finish, piece.window_s + piece.duration_s) - max(begin, piece.window_s), piece)
-            for piece in self.pieces
-        ]
-        overlaps = [(overlap, piece) for overlap, piece in overlaps if overlap > 0]
-        if not overlaps:
-            return None
-        longest = max(overlap for overlap, _ in overlaps)
-        floor = min(longest, max(MIN_SPEECH_S, longest / 4))
-        kept = [piece for overlap, piece in overlaps if overlap >= floor]
-        first, last = kept[0], kept[-1]
-        start = first.file_s + max(begin - first.window_s, 0.0)
-        end = last.file_s + min(finish - last.window_s, last.duration_s)
-        return start, end, len(kept)
-
-
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet() -> Iterator[None]:
     """transformers' notes on its own defaults ("Device set to use cpu", the generation config's
     suppress tokens...) are for its developers, not for someone transcribing calls."""
     verbosity = hf_logging.get_verbosity()
@@ -126,48 +86,22 @@ def _has_words(text: str) -> bool:
     return any(character.isalnum() for character in text)
 
 
-def speech_stretches(
-    regions: Sequence[tuple[float, float]], duration_s: float, keep_apart: bool = False
-) -> list[tuple[float, float]]:
-    """Regions worth transcribing: long enough, padded by ``REGION_PAD_S``, clipped to the file, merged when close.
-
-    ``keep_apart``: never merged (a region may be one speaker's turn); padding stops halfway to a neighbour.
-    """
-    kept = [(start, end) for start, end in sorted(regions) if end - start >= MIN_SPEECH_S]
-    merged: list[list[float]] = []
-    for i, (start, end) in enumerate(kept):
-        before = (kept[i - 1][1] + start) / 2 if keep_apart and i else 0.0
-        after = (end + kept[i + 1][0]) / 2 if keep_apart and i + 1 < len(kept) else duration_s
-        start, end = max(start - REGION_PAD_S, before, 0.0), min(end + REGION_PAD_S, after, duration_s)
-        if merged and not keep_apart and start - merged[-1][1] < MERGE_GAP_S:
-            merged[-1][1] = max(merged[-1][1], end)
-        elif end > start:
-            merged.append([start, end])
-    return [(start, end) for start, end in merged]
-
-
-def pack(recording: np.ndarray, stretches: Sequence[tuple[float, float]]) -> list[_Window]:
-    """Stretches side by side in windows of up to ``PACK_S`` (a longer stretch gets a window of its own)."""
-    windows: list[_Window] = []
-    parts: list[np.ndarray] = []
-    pieces: list[_Piece] = []
-    separator = np.zeros(int(SEPARATOR_S * SAMPLING_RATE), dtype=np.float32)
-    position = 0.0
-    for start, end in stretches:
-        audio = recording[int(round(start * SAMPLING_RATE)) : int(round(end * SAMPLING_RATE))]
-        duration = len(audio) / SAMPLING_RATE
-        if pieces and position + SEPARATOR_S + duration > PACK_S:
-            windows.append(_Window(np.concatenate(parts), tuple(pieces)))
-            parts, pieces, position = [], [], 0.0
-        if pieces:
-            parts.append(separator)
-            position += SEPARATOR_S
-        parts.append(audio)
-        pieces.append(_Piece(position, start, duration))
-        position += duration
-    if pieces:
-        windows.append(_Window(np.concatenate(parts), tuple(pieces)))
-    return windows
+def speech_stretches(regions: Sequence[tuple[float, float]], duration_s: float) -> list[tuple[float, float]]:
+    """Regions worth transcribing, padded by ``REGION_PAD_S`` and joined across pauses shorter than
+    ``MERGE_GAP_S`` into stretches of at most ``STRETCH_S`` (a longer region is cut in equal parts)."""
+    stretches: list[tuple[float, float]] = []
+    for start, end in sorted(regions):
+        if end - start < MIN_SPEECH_S:
+            continue
+        start, end = max(start - REGION_PAD_S, 0.0), min(end + REGION_PAD_S, duration_s)
+        if stretches and start - stretches[-1][1] < MERGE_GAP_S and end - stretches[-1][0] <= STRETCH_S:
+            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], end))
+            continue
+        start = max(start, stretches[-1][1]) if stretches else start  # padding never overlaps the one before
+        parts = int(np.ceil((end - start) / STRETCH_S))
+        step = (end - start) / parts
+        stretches += [(start + k * step, start + (k + 1) * step) for k in range(parts)]
+    return stretches
 
 
 class Transcriber:
@@ -190,7 +124,7 @@ class Transcriber:
         self.beams = beams
         # Whisper's <|nocaptions|> ("no speech") token sits just before <|notimestamps|>
         self._no_speech_id = model.generation_config.no_timestamps_token_id - 1
-        with _quiet():
+        with quiet():
             self._pipeline = pipeline(
                 "automatic-speech-recognition",
                 model=self.model,
@@ -201,34 +135,42 @@ class Transcriber:
                 ignore_warning=True,  # chunking long inputs is what it warns about, and what we want
             )
 
-    def transcribe(self, audio: np.ndarray) -> list[Segment]:
-        """Segments of one speech stretch, in seconds from its start; longer than 30 s is transcribed in chunks."""
-        audio = _mono(audio)
-        duration = len(audio) / SAMPLING_RATE
-        if duration < MIN_SPEECH_S or _silent(audio):
-            return []
-        return self._transcribe([_Window(audio, (_Piece(0.0, 0.0, duration),))])
+    def transcribe(self, audio: np.ndarray, words: bool = False) -> list[Segment]:
+        """Segments of one stretch of speech, in seconds from its start (longer than 30 s is chunked).
+
+        ``words``: one segment per word, timed from the decoder's cross-attention as Whisper's own word
+        timestamps are (about 60 % slower), for a caller that must cut the text where speakers change.
+        """
+        return self.transcribe_stretches(audio, [(0.0, len(_mono(audio)) / SAMPLING_RATE)], words, np.inf)[0]
+
+    def transcribe_stretches(
+        self,
+        recording: np.ndarray,
+        stretches: Sequence[tuple[float, float]],
+        words: bool = False,
+        trusted_s: float = CONFIDENT_SPEECH_S,
+    ) -> list[list[Segment]]:
+        """Per stretch (start_s, end_s) of ``recording`` (see :func:`speech_stretches`): its segments, in file time.
+
+        A stretch of at least ``trusted_s`` of speech a detector found skips Whisper's own no-speech
+        check (an extra encoder pass): detectors mistake music or noise for speech in blips, not for
+        seconds on end.
+        """
+        recording = _mono(recording)
+        clips = [recording[int(start * SAMPLING_RATE) : int(end * SAMPLING_RATE)] for start, end in stretches]
+        audible = [i for i, clip in enumerate(clips) if len(clip) >= MIN_SPEECH_S * SAMPLING_RATE and not _silent(clip)]
+        found: list[list[Segment]] = [[] for _ in clips]
+        for i, segments in zip(audible, self._transcribe([clips[i] for i in audible], words, trusted_s), strict=True):
+            offset = stretches[i][0]
+            found[i] = [Segment(round(s.start_s + offset, 3), round(s.end_s + offset, 3), s.text) for s in segments]
+        return found
 
     def transcribe_regions(
         self, recording: np.ndarray, regions: Sequence[tuple[float, float]], words: bool = False
     ) -> list[Segment]:
-        """Segments of a whole recording's speech ``regions`` (start_s, end_s), in file time; the rest is skipped.
-
-        ``words``: no segment runs over two regions (nor are close regions merged), for a caller that
-        must cut the text where speakers change. Whisper's own segments sometimes run over several
-        regions packed into one window; such a window is decoded again with word timestamps (from the
-        decoder's cross-attention, as Whisper's own are), which costs about 60 % more, only where needed.
-        A window holding at least ``CONFIDENT_SPEECH_S`` of the detector's speech skips Whisper's own
-        no-speech check (an extra encoder pass): detectors mistake music or noise for speech in blips,
-        not for seconds on end.
-        """
-        recording = _mono(recording)
-        stretches = [
-            (start, end)
-            for start, end in speech_stretches(regions, len(recording) / SAMPLING_RATE, keep_apart=words)
-            if not _silent(recording[int(start * SAMPLING_RATE) : int(end * SAMPLING_RATE)])
-        ]
-        return self._transcribe(pack(recording, stretches), words, CONFIDENT_SPEECH_S)
+        """Segments of a recording's speech ``regions`` (start_s, end_s), in file time; the rest is skipped."""
+        stretches = speech_stretches(regions, len(_mono(recording)) / SAMPLING_RATE)
+        return [segment for found in self.transcribe_stretches(recording, stretches, words) for segment in found]
 
     def no_speech_probability(self, clips: Sequence[np.ndarray]) -> np.ndarray:
         """Whisper's probability that each clip (up to 30 s) holds no speech, from its first decoding step."""
@@ -243,56 +185,35 @@ class Transcriber:
             probabilities.append(logits[:, 0].float().softmax(-1)[:, self._no_speech_id].cpu().numpy())
         return np.concatenate(probabilities) if probabilities else np.zeros(0, dtype=np.float32)
 
-    def _transcribe(self, windows: list[_Window], words: bool = False, trusted_s: float = np.inf) -> list[Segment]:
-        """The pipeline over the windows that hold speech; text where Whisper hears none is dropped.
-
-        A window with ``trusted_s`` of speech pieces or more is taken to hold speech unchecked."""
+    def _transcribe(self, clips: list[np.ndarray], words: bool, trusted_s: float) -> list[list[Segment]]:
+        """The pipeline over the clips that hold speech, times from each clip's start; text where Whisper
+        hears none is dropped. A clip of ``trusted_s`` or more is taken to hold speech unchecked."""
         step = int(WINDOW_S * SAMPLING_RATE)
-        slices = [(w, start) for w, window in enumerate(windows) for start in range(0, len(window.audio), step)]
-        trusted = {(w, start) for w, start in slices if sum(p.duration_s for p in windows[w].pieces) >= trusted_s}
-        checked = [(w, start) for w, start in slices if (w, start) not in trusted]
-        probabilities = self.no_speech_probability([windows[w].audio[start : start + step] for w, start in checked])
-        speech = {(w, start // step) for w, start in trusted} | {
-            (w, start // step) for (w, start), p in zip(checked, probabilities, strict=True) if p <= NO_SPEECH_THRESHOLD
+        slices = [(c, start) for c, clip in enumerate(clips) for start in range(0, len(clip), step)]
+        trusted = {(c, start) for c, start in slices if len(clips[c]) >= trusted_s * SAMPLING_RATE}
+        checked = [(c, start) for c, start in slices if (c, start) not in trusted]
+        probabilities = self.no_speech_probability([clips[c][start : start + step] for c, start in checked])
+        speech = {(c, start // step) for c, start in trusted} | {
+            (c, start // step) for (c, start), p in zip(checked, probabilities, strict=True) if p <= NO_SPEECH_THRESHOLD
         }
-        heard = sorted({w for w, _ in speech})  # a window Whisper hears no speech in is not decoded at all
-        segments: list[Segment] = []
-        split: list[int] = []  # windows where a segment runs over several pieces: decoded again, by word
-        for w, found in zip(heard, self._decode(windows, heard, speech, by_word=False), strict=True):
-            if words and any(pieces > 1 for _, pieces in found):
-                split.append(w)
-            else:
-                segments += [segment for segment, _ in found]
-        for found in self._decode(windows, split, speech, by_word=True):
-            segments += [segment for segment, _ in found]
-        return sorted(segments, key=lambda segment: segment.start_s)
-
-    def _decode(
-        self, windows: list[_Window], which: list[int], speech: set[tuple[int, int]], by_word: bool
-    ) -> list[list[tuple[Segment, int]]]:
-        """Per window of ``which``: its segments (or words) in file time, each with the pieces it runs over."""
-        if not which:
-            return []
-        with _quiet():
+        heard = sorted({c for c, _ in speech})  # a clip Whisper hears no speech in is not decoded at all
+        found: list[list[Segment]] = [[] for _ in clips]
+        if not heard:
+            return found
+        with quiet():
             outputs = self._pipeline(
-                [windows[w].audio for w in which],
-                return_timestamps="word" if by_word else True,
+                [clips[c] for c in heard],
+                return_timestamps="word" if words else True,
                 batch_size=self.batch_size,
                 generate_kwargs={"num_beams": self.beams},
             )
-        decoded = []
-        for w, output in zip(which, outputs, strict=True):
-            window, length = windows[w], len(windows[w].audio) / SAMPLING_RATE
-            found: list[tuple[Segment, int]] = []
+        for c, output in zip(heard, outputs, strict=True):
+            length = len(clips[c]) / SAMPLING_RATE
             for chunk in output["chunks"]:
                 text = chunk["text"].strip()
                 begin, finish = chunk["timestamp"]
                 begin = min(begin or 0.0, length)
                 finish = length if finish is None else min(max(finish, begin + TIME_PRECISION), length)
-                if not _has_words(text) or (w, int((begin + finish) / 2 // WINDOW_S)) not in speech:
-                    continue
-                times = window.to_file(begin, finish)
-                if times is not None:
-                    found.append((Segment(round(times[0], 3), round(times[1], 3), text), times[2]))
-            decoded.append(found)
-        return decoded
+                if _has_words(text) and (c, int((begin + finish) / 2 // WINDOW_S)) in speech:
+                    found[c].append(Segment(begin, finish, text))
+        return found

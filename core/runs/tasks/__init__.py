@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..requests import KeywordRequest, TagRequest
-from . import keywords, tags
+from ..requests import CallsRequest, KeywordRequest, TagRequest
+from . import calls, keywords, tags
 
-BUILDERS = {TagRequest: tags.build, KeywordRequest: keywords.build}
+BUILDERS = {TagRequest: tags.build, KeywordRequest: keywords.build, CallsRequest: calls.build}

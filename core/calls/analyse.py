@@ -1,0 +1,270 @@
+"""One call, start to finish: what is speech, who speaks when, what they say.
+
+Two streaming passes over the file, so that an hour-long call costs bounded memory:
+
+1. segmentation (:mod:`.segmentation`) of the mixed-down audio, and of each channel of a stereo
+   file: a call recorder's stereo puts agent and customer on separate sides, and then each side's
+   speech is one speaker's, with no clustering to get wrong;
+2. the speech alone, a few minutes of the file at a time (cut at a pause): transcribed by Whisper
+   (only speech: it invents text on silence and music) and, for mono calls, embedded window by
+   window for the speakers' clustering (:mod:`.speakers`).
+
+The transcript's lines then go to the speaker who holds most of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import AudioInfo, Span, stream_segments
+from ..models.whisper.transcriber import speech_stretches
+from ..records import CallDetails, LabelScore, SegmentTags, Turn
+from . import speakers
+from .segmentation import RATE, SPEECH, Segmenter, Stretch, totals
+from .speakers import Voiced
+
+BLOCK_S = 10.0  # decoding block
+BATCH_S = 300.0  # speech is transcribed and embedded a few minutes of the file at a time
+DISTINCT_DB = 10.0  # stereo sides this far apart in level while someone speaks are two parties
+DISTINCT_SHARE = 0.6  # ... for at least this share of the speech
+MIXED_S = 0.4  # a transcript segment with this much of two speakers is cut word by word
+TURN_GAP_S = 1.0  # a pause this long starts a new line of the transcript, even for the same speaker
+_SENTENCE_END = (".", "?", "!")
+
+
+@dataclass
+class _Heard:
+    """A stretch of speech as transcribed: where it is, which side of the call, what was said in it."""
+
+    start_s: float
+    end_s: float
+    stream: int
+    segments: list
+
+
+def _shift(segments: list, offset: float) -> list:
+    return [type(s)(s.start_s + offset, s.end_s + offset, s.text) for s in segments]
+
+
+def _mixed(segments: list, voices: list[Voiced]) -> bool:
+    """Whether a segment runs over two speakers, each holding MIXED_S of it or more."""
+    for segment in segments:
+        held = [min(segment.end_s, v.end_s) - max(segment.start_s, v.start_s) for v in voices]
+        speakers_in = {v.speaker for v, overlap in zip(voices, held, strict=True) if overlap >= MIXED_S}
+        if len(speakers_in) > 1:
+            return True
+    return False
+
+
+@dataclass
+class CallResult:
+    duration_s: float
+    details: CallDetails
+    labels: list[LabelScore]
+    segments: list[SegmentTags]
+
+
+class Halted(Exception):
+    """The run was stopped while this call was being analysed: nothing of it is kept."""
+
+
+def _regions(stretches: list[Stretch]) -> list[tuple[float, float]]:
+    return [(s.start_s, s.end_s) for s in stretches if s.kind == SPEECH]
+
+
+def _blocks(path: Path, info: AudioInfo, stereo: bool) -> Iterator[np.ndarray]:
+    yield from stream_segments(path, info, RATE, BLOCK_S, keep_channels=stereo)
+
+
+def segment(path: Path, info: AudioInfo, halted: Callable[[], bool]) -> tuple[list[Stretch], list[list[Stretch]]]:
+    """Pass 1: the mix's stretches, and each side's when a stereo file carries two parties."""
+    stereo = info.channels == 2
+    mix, sides = Segmenter(), [Segmenter(), Segmenter()] if stereo else []
+    for block in _blocks(path, info, stereo):
+        if halted():
+            raise Halted
+        mix.feed(block.mean(axis=1) if stereo else block)
+        for side, segmenter in enumerate(sides):
+            segmenter.feed(block[:, side])
+    if not sides or not _distinct(mix, sides):
+        return mix.stretches(), []
+    return mix.stretches(), [sides[0].stretches(sides[1]), sides[1].stretches(sides[0])]
+
+
+def _distinct(mix: Segmenter, sides: list[Segmenter]) -> bool:
+    """Whether the two sides carry different parties: while someone speaks, one side is much louder."""
+    count = min(len(mix.speech), len(sides[0].level), len(sides[1].level))
+    speaking = np.array(mix.speech[:count]) >= 0.5
+    if not speaking.any():
+        return False
+    apart = np.abs(np.array(sides[0].level[:count]) - np.array(sides[1].level[:count])) >= DISTINCT_DB
+    return float(apart[speaking].mean()) >= DISTINCT_SHARE
+
+
+class CallAnalyser:
+    """The models a calls run loads once: Whisper for the words, the speaker encoder for the voices."""
+
+    def __init__(self, transcriber, encoder) -> None:
+        self.transcriber = transcriber
+        self.encoder = encoder
+
+    def analyse(self, path: Path, info: AudioInfo, halted: Callable[[], bool]) -> CallResult:
+        mix, sides = segment(path, info, halted)
+        duration = mix[-1].end_s if mix else 0.0
+        streams = [_regions(side) for side in sides] if sides else [_regions(mix)]
+        heard: list[_Heard] = []
+        spans: list[tuple[float, float]] = []
+        embeddings: list[np.ndarray] = []
+        for start_s, audio, batch in _speech_batches(path, info, streams, bool(sides), halted):
+            for stream, regions in enumerate(batch):
+                if not regions:
+                    continue
+                shifted = [(begin - start_s, end - start_s) for begin, end in regions]
+                channel = audio[:, stream] if sides else audio
+                stretches = speech_stretches(shifted, len(channel) / RATE)
+                for (begin, end), found in zip(stretches, self.transcriber.transcribe_stretches(channel, stretches),
+                                               strict=True):  # fmt: skip
+                    heard.append(_Heard(begin + start_s, end + start_s, stream, _shift(found, start_s)))
+                if not sides:
+                    self._embed(channel, shifted, start_s, spans, embeddings)
+        if sides:
+            voices = [Voiced(b, e, stream + 1) for stream, regions in enumerate(streams) for b, e in regions]
+            voices.sort(key=lambda v: v.start_s)
+        else:
+            labels = speakers.cluster(np.array(embeddings)) if embeddings else np.zeros(0, dtype=int)
+            voices = _cover(streams[0], speakers.voiced(spans, labels))
+            self._by_word(path, info, [h for h in heard if _mixed(h.segments, voices)], halted)
+        transcript = _turns(sorted((s.start_s, s.end_s, s.text, h.stream) for h in heard for s in h.segments),
+                            voices, bool(sides))  # fmt: skip
+        if not transcript:  # what sounded like speech held no words: a sung line, a noise; no one spoke
+            mix, voices = _without_speech(mix), []
+        seconds = totals(mix)
+        if sides:  # speech on either side is speech, whatever the mix's detector made of it
+            seconds[SPEECH] = sum(v.end_s - v.start_s for v in voices)
+        talk = speakers.talk_time(voices)
+        from .labels import call_labels, timeline
+
+        details = CallDetails(seconds, talk, transcript)
+        return CallResult(duration, details, call_labels(seconds, duration, talk, mix), timeline(mix, voices))
+
+    def _by_word(self, path: Path, info: AudioInfo, stretches: list[_Heard], halted: Callable[[], bool]) -> None:
+        """Pass 3, where needed: a stretch in which one of Whisper's segments runs over a change of
+        speaker is read again (seeking to it) and transcribed word by word, so each word goes to its speaker."""
+        for stretch in stretches:
+            if halted():
+                raise Halted
+            span = Span(stretch.start_s, stretch.end_s - stretch.start_s)
+            audio = np.concatenate(list(stream_segments(path, info, RATE, span.seconds or 0.0, span)))
+            stretch.segments = _shift(self.transcriber.transcribe(audio, words=True), stretch.start_s)
+
+    def _embed(self, audio, regions, offset, spans, embeddings) -> None:
+        """A speaker embedding per utterance-sized piece of each speech region (none for a too short one)."""
+        from ..models.speaker import normalize_volume
+
+        for region in regions:
+            for begin, end in speakers.pieces(*region):
+                clip = normalize_volume(audio[int(begin * RATE) : int(end * RATE)])
+                spans.append((offset + begin, offset + end))
+                embeddings.append(self.encoder.embed_utterance(clip))
+
+
+def _turns(words: list[tuple[float, float, str, int]], voices: list[Voiced], by_side: bool) -> list[Turn]:
+    """Words joined into lines: a new line where the speaker changes or after a pause of TURN_GAP_S.
+
+    Whisper's word times drift late at the end of a sentence, into the pause and past it: a word that
+    ends a sentence left unfinished by the previous speaker is theirs, not the next speaker's first.
+    """
+    turns: list[Turn] = []
+    for begin, end, word, stream in words:
+        speaker = stream + 1 if by_side else speakers.speaker_of(begin, end, voices)
+        last = turns[-1] if turns else None
+        if last is not None and last.speaker != speaker and word.endswith(_SENTENCE_END):
+            if not last.text.endswith(_SENTENCE_END) and begin - last.end_s < TURN_GAP_S:
+                speaker = last.speaker
+        if last is not None and last.speaker == speaker and begin - last.end_s < TURN_GAP_S:
+            turns[-1] = Turn(last.start_s, max(last.end_s, end), speaker, f"{last.text} {word}")
+        else:
+            turns.append(Turn(begin, end, speaker, word))
+    return turns
+
+
+def _without_speech(stretches: list[Stretch]) -> list[Stretch]:
+    """The stretches with "speech" taken to be what the rest of the call mostly is."""
+    seconds = totals(stretches)
+    seconds.pop(SPEECH)
+    instead = max(seconds, key=seconds.get)
+    return [Stretch(s.start_s, s.end_s, instead if s.kind == SPEECH else s.kind) for s in stretches]
+
+
+def _cover(regions: list[tuple[float, float]], voices: list[Voiced]) -> list[Voiced]:
+    """Every speech region attributed: one too short to embed goes to the nearest voice in time."""
+    if not voices:
+        return [Voiced(b, e, 1) for b, e in regions]
+    covered = list(voices)
+    for begin, end in regions:
+        if speakers.speaker_of(begin, end, voices) is None:
+            nearest = min(voices, key=lambda v: min(abs(v.start_s - end), abs(begin - v.end_s)))
+            covered.append(Voiced(begin, end, nearest.speaker))
+    return sorted(covered, key=lambda v: v.start_s)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    start_s: float
+    end_s: float
+    regions: list[list[tuple[float, float]]]  # per stream, in file time
+
+
+def _batches(streams: list[list[tuple[float, float]]]) -> list[_Batch]:
+    """Speech regions grouped into stretches of the file of about BATCH_S (a region is never split)."""
+    tagged = sorted((begin, end, stream) for stream, regions in enumerate(streams) for begin, end in regions)
+    batches: list[_Batch] = []
+    for begin, end, stream in tagged:
+        if batches and begin - batches[-1].start_s < BATCH_S:
+            last = batches[-1]
+            last.regions[stream].append((begin, end))
+            batches[-1] = _Batch(last.start_s, max(last.end_s, end), last.regions)
+        else:
+            regions: list[list[tuple[float, float]]] = [[] for _ in streams]
+            regions[stream].append((begin, end))
+            batches.append(_Batch(begin, end, regions))
+    return batches
+
+
+def _speech_batches(path, info, streams, stereo, halted) -> Iterator[tuple[float, np.ndarray, list]]:
+    """Pass 2: ``(start_s, audio, regions per stream)`` for each batch of speech, in file order.
+
+    Only the audio from the current batch's start on is held; decoding stops after the last batch.
+    """
+    batches = _batches(streams)
+    held: list[np.ndarray] = []
+    held_from = 0  # sample index of held[0]'s first sample
+    position = 0
+    index = 0
+    blocks = _blocks(path, info, stereo)
+    for block in blocks:
+        if halted():
+            raise Halted
+        held.append(block)
+        position += len(block)
+        while index < len(batches) and position >= int(batches[index].end_s * RATE):
+            batch = batches[index]
+            audio = np.concatenate(held)
+            first = max(0, int(batch.start_s * RATE) - held_from)
+            yield batch.start_s, audio[first : int(batch.end_s * RATE) - held_from], batch.regions
+            index += 1
+            held, held_from = [audio], held_from
+        if index == len(batches):
+            blocks.close()  # the rest of the file holds no speech to read
+            return
+        keep_from = int(batches[index].start_s * RATE)  # nothing before the next batch is needed
+        if held and keep_from > held_from:
+            audio = np.concatenate(held)
+            held, held_from = [audio[keep_from - held_from :]], keep_from
+    for batch in batches[index:]:  # the file ended a rounding error before its last region did
+        audio = np.concatenate(held) if held else np.zeros(0, dtype=np.float32)
+        yield batch.start_s, audio[max(0, int(batch.start_s * RATE) - held_from) :], batch.regions

@@ -1,0 +1,114 @@
+"""Call recordings: speech, silence and hold music; who spoke and for how long; what was said.
+
+Each file is analysed whole in the decode stage (:class:`core.calls.analyse.CallAnalyser`: two
+streaming passes, bounded memory), one file at a time: Whisper and the speaker encoder already use
+every core. The analyser is registered as a model named ``calls`` whose labels are what a user
+filters calls on (``hold music``, ``2 speakers``, ``voicemail``...), versioned by the models and
+settings that change its findings, so a changed setting re-reads the calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ...audio import probe
+from ...calls import labels as call_labels
+from ...calls import segmentation, speakers
+from ...records import FileStat, FileTags
+from ...store import Store
+from ..observer import RunObserver
+from ..requests import CallsRequest
+from ..run import Run
+from ..stages import FileEnd, Pending, Segment
+
+ANALYSIS_REVISION = 1  # raise when the analysis changes what it finds for the same models
+
+
+@dataclass(frozen=True)
+class CallsModel:
+    """The call analysis as the store sees a model."""
+
+    name: str
+    version: str
+    licence: str
+    path: str | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return list(call_labels.LABELS)
+
+    @property
+    def label_groups(self) -> dict[str, list[str]]:
+        return {group: list(members) for group, members in call_labels.GROUPS.items()}
+
+
+def calls_model() -> CallsModel:
+    """Named ``calls``; versioned by the transcriber's weights, the speaker encoder's and the settings."""
+    from ...models.registry import resolve_transcriber
+    from ...models.speaker import LICENCE as SPEAKER_LICENCE
+    from ...models.speaker import packaged_weights
+    from ...models.whisper.ct2 import LICENCE as WHISPER_LICENCE
+
+    transcriber = resolve_transcriber()
+    weights = packaged_weights().stat()
+    settings = (
+        ANALYSIS_REVISION, transcriber.version, weights.st_size, segmentation.SILENCE_DB, segmentation.TONE_SHARE,
+        segmentation.NOISE_FLATNESS, speakers.DISTANCE_THRESHOLD,
+    )  # fmt: skip
+    version = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+    licence = f"transcripts: {WHISPER_LICENCE}; speakers: {SPEAKER_LICENCE}; speech detection: Silero VAD (MIT)"
+    return CallsModel("calls", version, licence, str(transcriber.path))
+
+
+class CallsTask:
+    """Loaded models, one call at a time."""
+
+    max_decoders = 1
+    batch_size = 1
+
+    def __init__(self, analyser_identity: CallsModel, device: str) -> None:
+        from ...calls.analyse import CallAnalyser
+        from ...models.registry import resolve_transcriber
+        from ...models.speaker import SpeakerEncoder
+        from ...models.whisper.transcriber import Transcriber
+
+        self.analyser = analyser_identity
+        self.device = device
+        self.calls = CallAnalyser(Transcriber(resolve_transcriber().path, device), SpeakerEncoder())
+
+    def describe(self) -> str:
+        return f"call analysis on {'cpu' if self.device == 'auto' else self.device}"
+
+    def decode(self, job: int, stat: FileStat, halted: Callable[[], bool]) -> Iterator[Segment | FileEnd]:
+        from ...calls.analyse import Halted
+
+        info = probe(stat.path)
+        try:
+            result = self.calls.analyse(stat.path, info, halted)
+        except Halted:
+            return  # nothing of this call is handed over; a rerun reads it again
+        yield Segment(job, 0, 0.0, result.duration_s, None, result)
+        yield FileEnd(job, info, result.duration_s, 1)
+
+    def infer(self, inputs: list) -> list:
+        raise NotImplementedError("a call is analysed while it is decoded")
+
+    def finish(self, pending: Pending) -> FileTags:
+        assert pending.end is not None
+        [segment] = pending.ordered()
+        result = segment.result
+        return FileTags(pending.stat, pending.end.info, result.duration_s, result.labels, result.segments,
+                        result.details)  # fmt: skip
+
+    def coverage(self, tags: FileTags) -> str:
+        return "full"
+
+
+def build(request: CallsRequest, store: Store, observer: RunObserver | None, stop: threading.Event | None) -> Run:
+    """The analyser's identity now (converting Whisper once, on first use); its models only if there is work."""
+    identity = calls_model()
+    return Run(identity, lambda: CallsTask(identity, request.device), store, request.options, observer, stop,
+               request.engine)  # fmt: skip
