@@ -60,9 +60,13 @@ def turns_right(truth: CallTruth, heard) -> tuple[int, int]:
     owner: dict[int | None, Counter] = {}
     matched = []
     for start, end, speaker, _text in truth.turns:
-        overlap = {t.speaker: min(end, t.end_s) - max(start, t.start_s) for t in heard}
+        overlap: dict[int | None, float] = {}
+        for line in heard:
+            shared = min(end, line.end_s) - max(start, line.start_s)
+            if shared > 0:
+                overlap[line.speaker] = overlap.get(line.speaker, 0.0) + shared
         best = max(overlap, key=overlap.get, default=None)
-        if best is not None and overlap[best] > 0:
+        if best is not None:
             owner.setdefault(best, Counter())[speaker] += 1
             matched.append((best, speaker))
     names = {ours: counts.most_common(1)[0][0] for ours, counts in owner.items()}

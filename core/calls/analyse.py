@@ -5,11 +5,13 @@ Two streaming passes over the file, so that an hour-long call costs bounded memo
 1. segmentation (:mod:`.segmentation`) of the mixed-down audio, and of each channel of a stereo
    file: a call recorder's stereo puts agent and customer on separate sides, and then each side's
    speech is one speaker's, with no clustering to get wrong;
-2. the speech alone, a few minutes of the file at a time (cut at a pause): transcribed by Whisper
-   (only speech: it invents text on silence and music) and, for mono calls, embedded window by
-   window for the speakers' clustering (:mod:`.speakers`).
+2. for a mono call, the speech alone, a few minutes of the file at a time (cut at a pause),
+   embedded utterance by utterance and clustered into speakers (:mod:`.speakers`);
+3. each speaker's speech, joined across their own short pauses, transcribed by Whisper (only
+   speech: it invents text on silence and music), from their own side of a two-party recording.
 
-The transcript's lines then go to the speaker who holds most of each.
+Transcribing each speaker's stretches apart means every line has exactly one speaker: Whisper's
+segments over a conversation run from one speaker into the next, and its word times drift.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import AudioInfo, Span, stream_segments
+from ..audio import AudioInfo, stream_segments
 from ..models.whisper.transcriber import speech_stretches
 from ..records import CallDetails, LabelScore, SegmentTags, Turn
 from . import speakers
@@ -31,33 +33,7 @@ BLOCK_S = 10.0  # decoding block
 BATCH_S = 300.0  # speech is transcribed and embedded a few minutes of the file at a time
 DISTINCT_DB = 10.0  # stereo sides this far apart in level while someone speaks are two parties
 DISTINCT_SHARE = 0.6  # ... for at least this share of the speech
-MIXED_S = 0.4  # a transcript segment with this much of two speakers is cut word by word
 TURN_GAP_S = 1.0  # a pause this long starts a new line of the transcript, even for the same speaker
-_SENTENCE_END = (".", "?", "!")
-
-
-@dataclass
-class _Heard:
-    """A stretch of speech as transcribed: where it is, which side of the call, what was said in it."""
-
-    start_s: float
-    end_s: float
-    stream: int
-    segments: list
-
-
-def _shift(segments: list, offset: float) -> list:
-    return [type(s)(s.start_s + offset, s.end_s + offset, s.text) for s in segments]
-
-
-def _mixed(segments: list, voices: list[Voiced]) -> bool:
-    """Whether a segment runs over two speakers, each holding MIXED_S of it or more."""
-    for segment in segments:
-        held = [min(segment.end_s, v.end_s) - max(segment.start_s, v.start_s) for v in voices]
-        speakers_in = {v.speaker for v, overlap in zip(voices, held, strict=True) if overlap >= MIXED_S}
-        if len(speakers_in) > 1:
-            return True
-    return False
 
 
 @dataclass
@@ -115,31 +91,14 @@ class CallAnalyser:
     def analyse(self, path: Path, info: AudioInfo, halted: Callable[[], bool]) -> CallResult:
         mix, sides = segment(path, info, halted)
         duration = mix[-1].end_s if mix else 0.0
-        streams = [_regions(side) for side in sides] if sides else [_regions(mix)]
-        heard: list[_Heard] = []
-        spans: list[tuple[float, float]] = []
-        embeddings: list[np.ndarray] = []
-        for start_s, audio, batch in _speech_batches(path, info, streams, bool(sides), halted):
-            for stream, regions in enumerate(batch):
-                if not regions:
-                    continue
-                shifted = [(begin - start_s, end - start_s) for begin, end in regions]
-                channel = audio[:, stream] if sides else audio
-                stretches = speech_stretches(shifted, len(channel) / RATE)
-                for (begin, end), found in zip(stretches, self.transcriber.transcribe_stretches(channel, stretches),
-                                               strict=True):  # fmt: skip
-                    heard.append(_Heard(begin + start_s, end + start_s, stream, _shift(found, start_s)))
-                if not sides:
-                    self._embed(channel, shifted, start_s, spans, embeddings)
-        if sides:
-            voices = [Voiced(b, e, stream + 1) for stream, regions in enumerate(streams) for b, e in regions]
-            voices.sort(key=lambda v: v.start_s)
+        if sides:  # each side of a two-party recording is one speaker's
+            voices = sorted(
+                (Voiced(begin, end, side + 1) for side, found in enumerate(sides) for begin, end in _regions(found)),
+                key=lambda voice: voice.start_s,
+            )
         else:
-            labels = speakers.cluster(np.array(embeddings)) if embeddings else np.zeros(0, dtype=int)
-            voices = _cover(streams[0], speakers.voiced(spans, labels))
-            self._by_word(path, info, [h for h in heard if _mixed(h.segments, voices)], halted)
-        transcript = _turns(sorted((s.start_s, s.end_s, s.text, h.stream) for h in heard for s in h.segments),
-                            voices, bool(sides))  # fmt: skip
+            voices = self._voices(path, info, _regions(mix), halted)
+        transcript = self._transcribe(path, info, voices, duration, bool(sides), halted)
         if not transcript:  # what sounded like speech held no words: a sung line, a noise; no one spoke
             mix, voices = _without_speech(mix), []
         seconds = totals(mix)
@@ -151,15 +110,30 @@ class CallAnalyser:
         details = CallDetails(seconds, talk, transcript)
         return CallResult(duration, details, call_labels(seconds, duration, talk, mix), timeline(mix, voices))
 
-    def _by_word(self, path: Path, info: AudioInfo, stretches: list[_Heard], halted: Callable[[], bool]) -> None:
-        """Pass 3, where needed: a stretch in which one of Whisper's segments runs over a change of
-        speaker is read again (seeking to it) and transcribed word by word, so each word goes to its speaker."""
-        for stretch in stretches:
-            if halted():
-                raise Halted
-            span = Span(stretch.start_s, stretch.end_s - stretch.start_s)
-            audio = np.concatenate(list(stream_segments(path, info, RATE, span.seconds or 0.0, span)))
-            stretch.segments = _shift(self.transcriber.transcribe(audio, words=True), stretch.start_s)
+    def _voices(self, path: Path, info: AudioInfo, regions: list[tuple[float, float]], halted) -> list[Voiced]:
+        """Pass 2 (a mono call): every speech region embedded, the embeddings clustered into speakers."""
+        spans: list[tuple[float, float]] = []
+        embeddings: list[np.ndarray] = []
+        for start_s, audio, (batch,) in _speech_batches(path, info, [regions], False, halted):
+            self._embed(audio, [(b - start_s, e - start_s) for b, e in batch], start_s, spans, embeddings)
+        labels = speakers.cluster(np.array(embeddings)) if embeddings else np.zeros(0, dtype=int)
+        return _cover(regions, speakers.voiced(spans, labels))
+
+    def _transcribe(self, path, info, voices: list[Voiced], duration: float, by_side: bool, halted) -> list[Turn]:
+        """Pass 3: each speaker's speech, joined across their own short pauses, transcribed apart from the
+        others' (from their own side of a two-party recording): every line of the transcript has one speaker."""
+        count = max((voice.speaker for voice in voices), default=0)
+        streams: list[list[tuple[float, float]]] = [[] for _ in range(count)]
+        for run in _runs(voices):  # a speaker's speech until someone else speaks
+            streams[run[0].speaker - 1] += speech_stretches([(v.start_s, v.end_s) for v in run], duration)
+        segments: list[tuple[float, float, str, int]] = []
+        for start_s, audio, batch in _speech_batches(path, info, streams, by_side, halted):
+            for stream, stretches in enumerate(batch):
+                channel = audio[:, stream] if by_side else audio
+                clips = [channel[int((b - start_s) * RATE) : int((e - start_s) * RATE)] for b, e in stretches]
+                for (begin, _end), found in zip(stretches, self.transcriber.transcribe_clips(clips), strict=True):
+                    segments += [(s.start_s + begin, s.end_s + begin, s.text, stream + 1) for s in found]
+        return _lines(sorted(segments))
 
     def _embed(self, audio, regions, offset, spans, embeddings) -> None:
         """A speaker embedding per utterance-sized piece of each speech region (none for a too short one)."""
@@ -172,24 +146,27 @@ class CallAnalyser:
                 embeddings.append(self.encoder.embed_utterance(clip))
 
 
-def _turns(words: list[tuple[float, float, str, int]], voices: list[Voiced], by_side: bool) -> list[Turn]:
-    """Words joined into lines: a new line where the speaker changes or after a pause of TURN_GAP_S.
-
-    Whisper's word times drift late at the end of a sentence, into the pause and past it: a word that
-    ends a sentence left unfinished by the previous speaker is theirs, not the next speaker's first.
-    """
-    turns: list[Turn] = []
-    for begin, end, word, stream in words:
-        speaker = stream + 1 if by_side else speakers.speaker_of(begin, end, voices)
-        last = turns[-1] if turns else None
-        if last is not None and last.speaker != speaker and word.endswith(_SENTENCE_END):
-            if not last.text.endswith(_SENTENCE_END) and begin - last.end_s < TURN_GAP_S:
-                speaker = last.speaker
-        if last is not None and last.speaker == speaker and begin - last.end_s < TURN_GAP_S:
-            turns[-1] = Turn(last.start_s, max(last.end_s, end), speaker, f"{last.text} {word}")
+def _runs(voices: list[Voiced]) -> list[list[Voiced]]:
+    """The voices, in time order, cut where the speaker changes."""
+    runs: list[list[Voiced]] = []
+    for voice in voices:
+        if runs and runs[-1][-1].speaker == voice.speaker:
+            runs[-1].append(voice)
         else:
-            turns.append(Turn(begin, end, speaker, word))
-    return turns
+            runs.append([voice])
+    return runs
+
+
+def _lines(segments: list[tuple[float, float, str, int]]) -> list[Turn]:
+    """Whisper's segments as the transcript's lines: one speaker's segments less than TURN_GAP_S apart are one line."""
+    lines: list[Turn] = []
+    for begin, end, text, speaker in segments:
+        last = lines[-1] if lines else None
+        if last is not None and last.speaker == speaker and begin - last.end_s < TURN_GAP_S:
+            lines[-1] = Turn(last.start_s, max(last.end_s, end), speaker, f"{last.text} {text.strip()}")
+        else:
+            lines.append(Turn(begin, end, speaker, text.strip()))
+    return lines
 
 
 def _without_speech(stretches: list[Stretch]) -> list[Stretch]:

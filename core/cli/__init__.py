@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="earmark: %(message)s")
+    debug = bool(os.environ.get("EARMARK_DEBUG"))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="earmark: %(message)s")
     stop_on_sigterm()
     try:
         return args.handler(args)

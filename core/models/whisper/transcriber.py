@@ -11,12 +11,11 @@ next one." for noise or a melody. The no-speech probability costs one extra enco
 transformers' own ``no_speech_threshold`` reads it after its suppression rules have removed that
 very token (always 0 in transformers 4.57), so it cannot be used.
 
-Whisper reads 30 s at a time and was trained on natural speech, pauses included. So the speech
-regions of a recording are padded and joined across short pauses into *stretches* of up to
-``STRETCH_S``, each transcribed as it was recorded: a conversation's turns, with their pauses, go
-in together (a call's speech costs about one encoder pass per 28 s), while hold music and long
-silences are left out. Regions packed side by side with artificial gaps, or one long input chunked
-by the pipeline, made tiny.en lose whole sentences and misplace its timestamps on synthetic calls.
+Whisper reads 30 s at a time, whatever the length of the speech. So one voice's speech regions are
+padded and joined across short pauses into *stretches* of up to ``STRETCH_S`` (the pauses kept, as
+they were said), and stretches go side by side, a short silence apart, into windows of up to 28 s:
+one encoder pass per window. Only one voice's speech shares a window: windows joining two voices
+made tiny.en lose whole sentences and misplace its timestamps on synthetic calls.
 """
 
 from __future__ import annotations
@@ -45,6 +44,11 @@ CONFIDENT_SPEECH_S = 4.0  # a stretch with this much detected speech is not chec
 NO_SPEECH_THRESHOLD = 0.6  # OpenAI's threshold on the probability of <|nocaptions|> at the first step
 REGION_PAD_S = 0.2  # context either side of a detected region: detectors clip word edges
 MERGE_GAP_S = 2.0  # regions closer than this are one stretch, the pause kept: people pause between turns
+SEPARATOR_S = 1.5  # silence between clips packed into one window: Whisper ends its segments at it more often
+SPLIT_MIN_S = 0.3  # a segment holding this much of two clips is split between them
+
+
+Piece = tuple[int, float, float]  # a clip packed into a window: its index, where it starts, how long it is
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,57 @@ def _mono(audio: np.ndarray) -> np.ndarray:
 
 def _has_words(text: str) -> bool:
     return any(character.isalnum() for character in text)
+
+
+def _pack(clips: list[tuple[int, np.ndarray]]) -> list[tuple[np.ndarray, list[Piece]]]:
+    """Clips side by side in windows of up to STRETCH_S: ``(audio, [(clip, at_s, length_s), ...])``."""
+    separator = np.zeros(int(SEPARATOR_S * SAMPLING_RATE), dtype=np.float32)
+    windows: list[tuple[np.ndarray, list[Piece]]] = []
+    parts: list[np.ndarray] = []
+    pieces: list[Piece] = []
+    position = 0.0
+    for index, clip in clips:
+        length = len(clip) / SAMPLING_RATE
+        if pieces and position + SEPARATOR_S + length > STRETCH_S:
+            windows.append((np.concatenate(parts), pieces))
+            parts, pieces, position = [], [], 0.0
+        if pieces:
+            parts.append(separator)
+            position += SEPARATOR_S
+        parts.append(clip)
+        pieces.append((index, position, length))
+        position += length
+    if pieces:
+        windows.append((np.concatenate(parts), pieces))
+    return windows
+
+
+def _over_pieces(
+    segment: Segment, pieces: list[tuple[int, float, float]]
+) -> list[tuple[tuple[int, float, float], str]]:
+    """The pieces a segment of a packed window holds words of, each with its share of the text.
+
+    Whisper sometimes runs a segment on over the silence between two clips; its text is then cut
+    where a sentence ends nearest to the time the first clip ends (else at the nearest word), as no
+    clip may get another's words. A segment inside a separator is nobody's.
+    """
+    held = [(piece, min(segment.end_s, piece[1] + piece[2]) - max(segment.start_s, piece[1])) for piece in pieces]
+    held = [(piece, overlap) for piece, overlap in held if overlap >= SPLIT_MIN_S] or [max(held, key=lambda h: h[1])]
+    if held[0][1] <= 0:
+        return []
+    words = segment.text.split()
+    parts, taken = [], 0
+    for i, (piece, overlap) in enumerate(held):
+        if i == len(held) - 1:
+            parts.append((piece, " ".join(words[taken:])))
+            break
+        share = taken + overlap / sum(o for _, o in held[i:]) * (len(words) - taken)
+        ends = [k + 1 for k in range(taken, len(words) - 1) if words[k].endswith((".", "?", "!"))]
+        cut = min(ends, key=lambda k: abs(k - share)) if ends else int(round(share))
+        cut = min(max(cut, taken + 1), len(words) - (len(held) - i - 1))
+        parts.append((piece, " ".join(words[taken:cut])))
+        taken = cut
+    return [(piece, text) for piece, text in parts if text]
 
 
 def speech_stretches(regions: Sequence[tuple[float, float]], duration_s: float) -> list[tuple[float, float]]:
@@ -135,42 +190,44 @@ class Transcriber:
                 ignore_warning=True,  # chunking long inputs is what it warns about, and what we want
             )
 
-    def transcribe(self, audio: np.ndarray, words: bool = False) -> list[Segment]:
-        """Segments of one stretch of speech, in seconds from its start (longer than 30 s is chunked).
+    def transcribe(self, audio: np.ndarray) -> list[Segment]:
+        """Segments of one stretch of speech, in seconds from its start (longer than 30 s is chunked)."""
+        return self.transcribe_clips([audio], trusted_s=np.inf)[0]
 
-        ``words``: one segment per word, timed from the decoder's cross-attention as Whisper's own word
-        timestamps are (about 60 % slower), for a caller that must cut the text where speakers change.
-        """
-        return self.transcribe_stretches(audio, [(0.0, len(_mono(audio)) / SAMPLING_RATE)], words, np.inf)[0]
-
-    def transcribe_stretches(
-        self,
-        recording: np.ndarray,
-        stretches: Sequence[tuple[float, float]],
-        words: bool = False,
-        trusted_s: float = CONFIDENT_SPEECH_S,
+    def transcribe_clips(
+        self, clips: Sequence[np.ndarray], trusted_s: float = CONFIDENT_SPEECH_S
     ) -> list[list[Segment]]:
-        """Per stretch (start_s, end_s) of ``recording`` (see :func:`speech_stretches`): its segments, in file time.
+        """Segments of each clip, in seconds from its start: the stretches of speech of *one voice*.
 
-        A stretch of at least ``trusted_s`` of speech a detector found skips Whisper's own no-speech
-        check (an extra encoder pass): detectors mistake music or noise for speech in blips, not for
-        seconds on end.
+        The encoder reads 30 s whatever the length, so clips go side by side, ``SEPARATOR_S`` of silence
+        apart, into windows of up to ``STRETCH_S``: one encoder pass per window, not per clip. One voice
+        per call: windows joining two voices made tiny.en lose whole sentences on synthetic calls. A
+        segment goes to the clip it overlaps most. A window of at least ``trusted_s`` of speech skips
+        Whisper's own no-speech check (an extra encoder pass): detectors mistake music or noise for
+        speech in blips, not for seconds on end.
         """
-        recording = _mono(recording)
-        clips = [recording[int(start * SAMPLING_RATE) : int(end * SAMPLING_RATE)] for start, end in stretches]
+        clips = [_mono(clip) for clip in clips]
         audible = [i for i, clip in enumerate(clips) if len(clip) >= MIN_SPEECH_S * SAMPLING_RATE and not _silent(clip)]
+        windows = _pack([(i, clips[i]) for i in audible])
         found: list[list[Segment]] = [[] for _ in clips]
-        for i, segments in zip(audible, self._transcribe([clips[i] for i in audible], words, trusted_s), strict=True):
-            offset = stretches[i][0]
-            found[i] = [Segment(round(s.start_s + offset, 3), round(s.end_s + offset, 3), s.text) for s in segments]
+        heard = self._transcribe([audio for audio, _pieces in windows], trusted_s)
+        for (_audio, pieces), segments in zip(windows, heard, strict=True):
+            for segment in segments:
+                for (clip, at, length), text in _over_pieces(segment, pieces):
+                    start, end = max(segment.start_s - at, 0.0), min(segment.end_s - at, length)
+                    found[clip].append(Segment(round(start, 3), round(max(end, start), 3), text))
         return found
 
-    def transcribe_regions(
-        self, recording: np.ndarray, regions: Sequence[tuple[float, float]], words: bool = False
-    ) -> list[Segment]:
-        """Segments of a recording's speech ``regions`` (start_s, end_s), in file time; the rest is skipped."""
-        stretches = speech_stretches(regions, len(_mono(recording)) / SAMPLING_RATE)
-        return [segment for found in self.transcribe_stretches(recording, stretches, words) for segment in found]
+    def transcribe_regions(self, recording: np.ndarray, regions: Sequence[tuple[float, float]]) -> list[Segment]:
+        """Segments of one voice's speech ``regions`` (start_s, end_s) in a recording, in file time."""
+        recording = _mono(recording)
+        stretches = speech_stretches(regions, len(recording) / SAMPLING_RATE)
+        clips = [recording[int(start * SAMPLING_RATE) : int(end * SAMPLING_RATE)] for start, end in stretches]
+        return [
+            Segment(round(s.start_s + start, 3), round(s.end_s + start, 3), s.text)
+            for (start, _end), found in zip(stretches, self.transcribe_clips(clips), strict=True)
+            for s in found
+        ]
 
     def no_speech_probability(self, clips: Sequence[np.ndarray]) -> np.ndarray:
         """Whisper's probability that each clip (up to 30 s) holds no speech, from its first decoding step."""
@@ -185,7 +242,7 @@ class Transcriber:
             probabilities.append(logits[:, 0].float().softmax(-1)[:, self._no_speech_id].cpu().numpy())
         return np.concatenate(probabilities) if probabilities else np.zeros(0, dtype=np.float32)
 
-    def _transcribe(self, clips: list[np.ndarray], words: bool, trusted_s: float) -> list[list[Segment]]:
+    def _transcribe(self, clips: list[np.ndarray], trusted_s: float) -> list[list[Segment]]:
         """The pipeline over the clips that hold speech, times from each clip's start; text where Whisper
         hears none is dropped. A clip of ``trusted_s`` or more is taken to hold speech unchecked."""
         step = int(WINDOW_S * SAMPLING_RATE)
@@ -203,7 +260,7 @@ class Transcriber:
         with quiet():
             outputs = self._pipeline(
                 [clips[c] for c in heard],
-                return_timestamps="word" if words else True,
+                return_timestamps=True,
                 batch_size=self.batch_size,
                 generate_kwargs={"num_beams": self.beams},
             )

@@ -141,7 +141,8 @@ class _Execution:
             except DecodeError as error:
                 self._put(FileError(job, FileFailure(stat, str(error))))
             except Exception as error:  # noqa: BLE001 - one bad file must never end the batch
-                log.exception("unexpected failure while decoding %s", stat.path)
+                # the error row says what happened; where in the code, only to someone debugging (EARMARK_DEBUG=1)
+                log.debug("unexpected failure while decoding %s", stat.path, exc_info=True)
                 self._put(FileError(job, FileFailure(stat, f"{type(error).__name__}: {error}")))
 
     def _put(self, item: object, force: bool = False) -> bool:
