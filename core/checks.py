@@ -95,4 +95,35 @@ def check_training() -> list[str]:
     ]
 
 
-CHECKS = {"tag": check_tagging, "listen": check_wake_words, "train": check_training}
+def check_calls() -> list[str]:
+    """Load the call models (Whisper tiny.en whole, the speaker encoder, Silero VAD) and analyse a
+    generated call (a beep, hiss, a chord) through a real run: no words in it, but every stage runs."""
+    import numpy as np
+    import soundfile as sf
+
+    from .runs.build import build_run
+    from .runs.requests import CallsRequest
+    from .store import Store
+
+    rate = 16000
+    t = np.arange(rate * 2) / rate
+    beep = 0.3 * np.sin(2 * np.pi * 1000 * t)
+    hiss = np.random.default_rng(0).normal(0, 0.05, rate * 3)
+    chord = 0.2 * sum(np.sin(2 * np.pi * f * np.arange(rate * 4) / rate) for f in (262, 330, 392))
+    with tempfile.TemporaryDirectory() as tmp:
+        call = Path(tmp) / "call.wav"
+        sf.write(str(call), np.concatenate([beep, hiss, chord]).astype(np.float32), rate)
+        with Store(Path(tmp) / "check.db") as store:
+            run = build_run(CallsRequest((call,)), store)
+            summary = run.run([call])
+            if summary.tagged != 1:
+                reason = summary.failures[0].error if summary.failures else "nothing was analysed"
+                raise CheckFailed(f"analysing a generated call failed: {reason}")
+            row = store.results("calls", top_k=0)[0]
+    seconds = row.call.seconds if row.call else {}
+    found = ", ".join(f"{kind} {value:.1f} s" for kind, value in seconds.items() if value)
+    labels = ", ".join(item.label for item in row.labels)
+    return [f"{run.task.describe() if run.task else 'call analysis'}: {found}; labels: {labels}"]
+
+
+CHECKS = {"tag": check_tagging, "listen": check_wake_words, "calls": check_calls, "train": check_training}

@@ -16,11 +16,15 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="check the installation: tag a generated clip with the default model"
     )
     parser.add_argument("--check-listen", action="store_true", help="check that the wake-word models load")
+    parser.add_argument("--check-calls", action="store_true", help="check call analysis on a generated call")
     parser.add_argument(
         "--check-train", action="store_true", help="check fine-tuning: one epoch of the Whisper base on generated audio"
     )
     args, qt_args = parser.parse_known_args(argv)
-    for flag, check in ((args.check, "tag"), (args.check_listen, "listen"), (args.check_train, "train")):
+    checks = (
+        (args.check, "tag"), (args.check_listen, "listen"), (args.check_calls, "calls"), (args.check_train, "train")
+    )  # fmt: skip
+    for flag, check in checks:
         if flag:
             return run_check(check)
 

@@ -14,6 +14,7 @@ dist/earmark/earmark-desktop --version
 home="$(mktemp -d)"
 EARMARK_HOME="$home" dist/earmark/earmark-desktop --check
 EARMARK_HOME="$home" dist/earmark/earmark-desktop --check-listen
+EARMARK_HOME="$home" dist/earmark/earmark-desktop --check-calls
 EARMARK_HOME="$home" dist/earmark/earmark-desktop --check-train
 EARMARK_HOME="$home" QT_QPA_PLATFORM=offscreen dist/earmark/earmark-desktop --quit-after 3000
 echo "bundle smoke run: ok"
