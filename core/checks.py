@@ -8,38 +8,49 @@ generated audio, and returns what it found as lines of text; a missing piece rai
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import EarmarkError
+from .records import ResultRow
 
 
 class CheckFailed(EarmarkError):
     """A check ran but did not get the result it should."""
 
 
-def check_tagging() -> list[str]:
-    """Convert/load the default model and tag a generated clip with it, through a real run."""
-    import numpy as np
+def _one_file(request_for: Callable[[Path], object], audio, rate: int, what: str) -> tuple[str, ResultRow]:
+    """Write ``audio`` to a scratch file, run the request ``request_for(file)`` on it as a user's run
+    would (its own store), and return how the model ran and the file's row; raise if it failed."""
     import soundfile as sf
 
-    from .models.catalog import DEFAULT_MODEL
     from .runs.build import build_run
-    from .runs.requests import TagRequest
     from .store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "check.wav"
-        t = np.arange(16000 * 5) / 16000
-        sf.write(str(clip), (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
+        sf.write(str(clip), audio, rate)
         with Store(Path(tmp) / "check.db") as store:
-            run = build_run(TagRequest((clip,)), store)
+            run = build_run(request_for(clip), store)
             summary = run.run([clip])
             if summary.tagged != 1:
-                reason = summary.failures[0].error if summary.failures else "nothing was tagged"
-                raise CheckFailed(f"tagging a generated clip failed: {reason}")
-            labels = store.results(DEFAULT_MODEL, top_k=3)[0].labels
-    assert run.task is not None
-    return [f"{DEFAULT_MODEL} on {run.task.describe()}: " + ", ".join(f"{i.label} {i.score:.2f}" for i in labels)]
+                reason = summary.failures[0].error if summary.failures else "the run read nothing"
+                raise CheckFailed(f"{what} failed: {reason}")
+            row = store.results(run.analyser.name, top_k=0)[0]
+    return (run.task.describe() if run.task else "?"), row
+
+
+def check_tagging() -> list[str]:
+    """Convert/load the default model and tag a generated clip with it, through a real run."""
+    import numpy as np
+
+    from .models.catalog import DEFAULT_MODEL
+    from .runs.requests import TagRequest
+
+    t = np.arange(16000 * 5) / 16000
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    runtime, row = _one_file(lambda clip: TagRequest((clip,)), tone, 16000, "tagging a generated clip")
+    return [f"{DEFAULT_MODEL} on {runtime}: " + ", ".join(f"{i.label} {i.score:.2f}" for i in row.labels[:3])]
 
 
 def check_wake_words() -> list[str]:
@@ -99,31 +110,18 @@ def check_calls() -> list[str]:
     """Load the call models (Whisper tiny.en whole, the speaker encoder, Silero VAD) and analyse a
     generated call (a beep, hiss, a chord) through a real run: no words in it, but every stage runs."""
     import numpy as np
-    import soundfile as sf
 
-    from .runs.build import build_run
     from .runs.requests import CallsRequest
-    from .store import Store
 
     rate = 16000
-    t = np.arange(rate * 2) / rate
-    beep = 0.3 * np.sin(2 * np.pi * 1000 * t)
+    beep = 0.3 * np.sin(2 * np.pi * 1000 * np.arange(rate * 2) / rate)
     hiss = np.random.default_rng(0).normal(0, 0.05, rate * 3)
     chord = 0.2 * sum(np.sin(2 * np.pi * f * np.arange(rate * 4) / rate) for f in (262, 330, 392))
-    with tempfile.TemporaryDirectory() as tmp:
-        call = Path(tmp) / "call.wav"
-        sf.write(str(call), np.concatenate([beep, hiss, chord]).astype(np.float32), rate)
-        with Store(Path(tmp) / "check.db") as store:
-            run = build_run(CallsRequest((call,)), store)
-            summary = run.run([call])
-            if summary.tagged != 1:
-                reason = summary.failures[0].error if summary.failures else "nothing was analysed"
-                raise CheckFailed(f"analysing a generated call failed: {reason}")
-            row = store.results("calls", top_k=0)[0]
+    call = np.concatenate([beep, hiss, chord]).astype(np.float32)
+    runtime, row = _one_file(lambda clip: CallsRequest((clip,)), call, rate, "analysing a generated call")
     seconds = row.call.seconds if row.call else {}
     found = ", ".join(f"{kind} {value:.1f} s" for kind, value in seconds.items() if value)
-    labels = ", ".join(item.label for item in row.labels)
-    return [f"{run.task.describe() if run.task else 'call analysis'}: {found}; labels: {labels}"]
+    return [f"{runtime}: {found}; labels: {', '.join(item.label for item in row.labels)}"]
 
 
 CHECKS = {"tag": check_tagging, "listen": check_wake_words, "calls": check_calls, "train": check_training}
