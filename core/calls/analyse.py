@@ -1,6 +1,6 @@
 """One call, start to finish: what is speech, who speaks when, what they say.
 
-Two streaming passes over the file, so that an hour-long call costs bounded memory:
+Three streaming passes over the file, so that an hour-long call costs bounded memory:
 
 1. segmentation (:mod:`.segmentation`) of the mixed-down audio, and of each channel of a stereo
    file: a call recorder's stereo puts agent and customer on separate sides, and then each side's
@@ -212,8 +212,9 @@ def _batches(streams: list[list[tuple[float, float]]]) -> list[_Batch]:
     return batches
 
 
-def _speech_batches(path, info, streams, stereo, halted) -> Iterator[tuple[float, np.ndarray, list]]:
-    """Pass 2: ``(start_s, audio, regions per stream)`` for each batch of speech, in file order.
+def _speech_batches(path, info, streams, by_side, halted) -> Iterator[tuple[float, np.ndarray, list]]:
+    """Passes 2 and 3: ``(start_s, audio, regions per stream)`` for each batch of speech, in file order
+    (``by_side``: the audio with its channels apart).
 
     Only the audio from the current batch's start on is held; decoding stops after the last batch.
     """
@@ -222,7 +223,7 @@ def _speech_batches(path, info, streams, stereo, halted) -> Iterator[tuple[float
     held_from = 0  # sample index of held[0]'s first sample
     position = 0
     index = 0
-    blocks = _blocks(path, info, stereo)
+    blocks = _blocks(path, info, by_side)
     for block in blocks:
         if halted():
             raise Halted
