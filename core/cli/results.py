@@ -23,6 +23,27 @@ def add_commands(commands) -> None:
     results.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
 
+CALL_COLUMNS = ["speech_s", "music_s", "silence_s", "speakers", "talk_s", "transcript_lines"]
+
+
+def _call_columns(call) -> list:
+    if call is None:
+        return [""] * len(CALL_COLUMNS)
+    talk = "; ".join(f"{speaker}={seconds:.1f}" for speaker, seconds in sorted(call.speakers.items()))
+    seconds = call.seconds
+    return [f"{seconds['speech']:.1f}", f"{seconds['music']:.1f}", f"{seconds['silence']:.1f}", len(call.speakers),
+            talk, len(call.transcript)]  # fmt: skip
+
+
+def _call_summary(call) -> str:
+    """A call in one line: who spoke and for how long, and what else the call holds."""
+    talk = ", ".join(f"{seconds:.0f} s" for _speaker, seconds in sorted(call.speakers.items()))
+    people = f"{len(call.speakers)} speaker(s) ({talk})" if call.speakers else "no speech"
+    seconds = call.seconds
+    return (f"{people}; speech {seconds['speech']:.0f} s, hold music {seconds['music']:.0f} s,"
+            f" silence {seconds['silence']:.0f} s; {len(call.transcript)} transcript line(s)")  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         model = args.model or store.latest_model_name()
@@ -44,15 +65,21 @@ def run(args: argparse.Namespace) -> int:
         json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
         print()
     elif args.format == "csv":
+        calls = any(row.call for row in rows)
         writer = csv.writer(sys.stdout)
-        writer.writerow(["path", "status", "error", "duration_s", "model", "labels"])
+        writer.writerow(["path", "status", "error", "duration_s", "model", "labels", *(CALL_COLUMNS if calls else [])])
         for row in rows:
             labels_text = "; ".join(f"{i.label}={i.score:.4f}" for i in row.labels)
-            writer.writerow([row.path, row.status, row.error or "", row.duration_s or "", row.model, labels_text])
+            extra = _call_columns(row.call) if calls else []
+            writer.writerow(
+                [row.path, row.status, row.error or "", row.duration_s or "", row.model, labels_text, *extra]
+            )
     else:
         for row in rows:
             if row.status != "tagged":
                 detail = f"{row.status.upper()}: {row.error or ''}"
+            elif row.call is not None:
+                detail = _call_summary(row.call)
             elif hits is not None:  # keyword search: each hit with its time
                 heard = [f"{w} at {end:.1f} s ({p:.2f})" for w, end, p in hits[row.path] if args.label in (None, w)]
                 detail = ", ".join(heard) or "no keywords"
