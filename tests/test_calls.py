@@ -160,6 +160,12 @@ def test_search_finds_refund_where_it_was_said_and_transcripts_export(analysed, 
         for index in indexes:
             start, end = truth.turns[index][:2]
             assert any(hit["start"] < end and hit["end"] > start for hit in found), (name, index, found)
+    assert main(["results", "--db", str(db), "--model", "calls", "--label", "hold music"]) == 0
+    [line] = capsys.readouterr().out.splitlines()  # a call in one line
+    assert line.startswith(str(corpus["calls"]["hold"][0])) and "2 speaker(s)" in line and "hold music 2" in line
+    assert main(["results", "--db", str(db), "--model", "calls", "--format", "csv", "--status", "tagged"]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.endswith("speech_s,music_s,silence_s,speakers,talk_s,transcript_lines") and len(rows) == 9
     assert main(["search", "refund", "--db", str(db)]) == 0
     table = capsys.readouterr().out
     assert "[refund]" in table.lower() and "Speaker" in table
