@@ -23,10 +23,11 @@ from core.errors import EarmarkError
 from core.listen.catalog import ListenRequest
 from core.runs.observer import RunSummary
 from core.runs.options import TagOptions
-from core.runs.requests import KeywordRequest, TagRequest
+from core.runs.requests import CallsRequest, KeywordRequest, TagRequest
 from core.runs.stages import warm_up
 from core.store import Store, StoreError
 
+from .pages.calls import CallsPage
 from .pages.library import LibraryPage
 from .pages.listen import ListenPage
 from .pages.models import ModelsPage
@@ -48,7 +49,7 @@ QListWidget#nav::item:selected { background: palette(highlight); color: palette(
 
 class MainWindow(QMainWindow):
     run_ended = Signal(object)  # the RunSummary, or the reason (str) the run could not happen
-    PAGES = ("Library", "Results", "Models", "Listen", "Train", "Settings")
+    PAGES = ("Library", "Results", "Calls", "Models", "Listen", "Train", "Settings")
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         super().__init__()
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.library.set_folders(self.settings.folders)
         self.results = ResultsPage(self.store)
         self.results.genre_threshold = self.settings.genre_threshold
+        self.calls = CallsPage(self.store)
         self.models = ModelsPage()
         self.models.active = self.settings.model
         self.settings_page = SettingsPage(self.settings)
@@ -80,13 +82,14 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFixedWidth(170)
         icons = (QStyle.StandardPixmap.SP_DirIcon, QStyle.StandardPixmap.SP_FileDialogDetailedView,
-                 QStyle.StandardPixmap.SP_ComputerIcon, QStyle.StandardPixmap.SP_MediaVolume,
-                 QStyle.StandardPixmap.SP_BrowserReload, QStyle.StandardPixmap.SP_FileDialogInfoView)  # fmt: skip
+                 QStyle.StandardPixmap.SP_FileDialogContentsView, QStyle.StandardPixmap.SP_ComputerIcon,
+                 QStyle.StandardPixmap.SP_MediaVolume, QStyle.StandardPixmap.SP_BrowserReload,
+                 QStyle.StandardPixmap.SP_FileDialogInfoView)  # fmt: skip
         for number, (name, icon, page) in enumerate(
             zip(
                 self.PAGES,
                 icons,
-                (self.library, self.results, self.models, self.listen, self.train, self.settings_page),
+                (self.library, self.results, self.calls, self.models, self.listen, self.train, self.settings_page),
                 strict=True,
             ),
             start=1,
@@ -107,7 +110,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_label)
 
         self.library.tag_requested.connect(self.start_run)
-        self.library.keywords_requested.connect(lambda: self.start_run(keywords=True))
+        self.library.keywords_requested.connect(lambda: self.start_run("keywords"))
+        self.library.calls_requested.connect(lambda: self.start_run("calls"))
         self.library.pause_requested.connect(self._pause)
         self.library.cancel_requested.connect(self.cancel_run)
         self.library.folders_changed.connect(self._folders_changed)
@@ -118,6 +122,7 @@ class MainWindow(QMainWindow):
 
         self.nav.setCurrentRow(1 if self.store and self.store.model_names() else 0)
         self.results.reload(self.settings.model)
+        self.calls.reload()
         self._update_status()
         if self.store is None:
             self.library.status.setText(f"{self.store_error} — choose another database in Settings.")
@@ -155,6 +160,10 @@ class MainWindow(QMainWindow):
             self.models.reload()
 
     def _focus_search(self) -> None:
+        """Ctrl+F: the Calls page's search over transcripts there, else the results' path filter."""
+        if self.pages.currentWidget() is self.calls:
+            self.calls.search.setFocus()
+            return
         self.nav.setCurrentRow(1)
         self.results.search.setFocus()
 
@@ -184,15 +193,18 @@ class MainWindow(QMainWindow):
                 self.store.close()
             self.store = self._open_store()
             self.results.set_store(self.store)
+            self.calls.set_store(self.store)
             self.listen.db = self.settings.db
         self._update_status()
 
     # --- a run ----------------------------------------------------------------------------------
 
-    def start_run(self, keywords: bool = False) -> None:
-        """Tag the library's folders, or (``keywords``) search them for the Listen page's words."""
+    def start_run(self, task: str = "tags") -> None:
+        """Tag the library's folders, search them for the Listen page's words (``keywords``), or analyse the
+        call recordings in them (``calls``)."""
         if self.thread is not None:
             return
+        keywords = task == "keywords"
         choice = self.listen.choice() if keywords else None
         if keywords and choice is None:
             self.library.run_failed("choose wake words, a keyword examples folder or a model on the Listen page first")
@@ -206,7 +218,7 @@ class MainWindow(QMainWindow):
         if gone:
             self.statusBar().showMessage(f"Skipped, no longer there: {', '.join(gone)}", 10000)
         try:
-            request = self._request(present, choice)
+            request = self._request(present, task, choice)
         except EarmarkError as error:
             self.library.run_failed(str(error))
             return
@@ -225,9 +237,13 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self._refresh_if_dirty)
         self._refresh_timer.start()
 
-    def _request(self, folders: list[Path], listen: ListenRequest | None) -> TagRequest | KeywordRequest:
+    def _request(
+        self, folders: list[Path], task: str, listen: ListenRequest | None
+    ) -> TagRequest | KeywordRequest | CallsRequest:
         """The run the window's settings ask for: the same request the CLI would build."""
         s = self.settings
+        if task == "calls":
+            return CallsRequest(tuple(folders), s.device)
         if listen is not None:
             return KeywordRequest(tuple(folders), replace(listen, device=s.device))
         options = TagOptions(segment_top_k=s.top_k, coverage=s.coverage)
@@ -240,6 +256,7 @@ class MainWindow(QMainWindow):
         if self._dirty and self.store is not None:
             self._dirty = False
             self.results.refresh_rows()
+            self.calls.reload()
 
     def _pause(self, paused: bool) -> None:
         if self.worker is not None:
@@ -253,6 +270,7 @@ class MainWindow(QMainWindow):
         self._end_run()
         self.library.run_finished(summary)
         self.results.reload(self.settings.model)
+        self.calls.reload()
         self._update_library_summary()
         self.run_ended.emit(summary)
 

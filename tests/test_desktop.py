@@ -415,3 +415,53 @@ def test_cancelling_training_in_the_wizard_installs_nothing(qtbot, window: MainW
     qtbot.waitUntil(lambda: training.again.isVisible() and training.thread is None, timeout=60_000)
     assert "nothing was installed" in training.status.text()
     assert not training.isComplete() and not (models_dir() / "cancelled").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`")
+def test_analyse_calls_then_read_a_transcript_and_play_a_search_hit(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    from desktop_app.pages.calls import HIT
+    from tests.call_factory import STANDARD, make_call
+
+    folder = tmp_path / "calls"
+    for name in ("two_party", "hold", "silent"):
+        turns, options = STANDARD[name]
+        make_call(folder / f"{name}.wav", turns, **options)
+    window.library.add_folder(str(folder))
+    with qtbot.waitSignal(window.run_ended, timeout=600_000) as ended:
+        window.library.calls_button.click()
+    assert (ended.args[0].tagged, ended.args[0].failed) == (3, 0)
+
+    window.nav.setCurrentRow(window.PAGES.index("Calls"))
+    page = window.calls
+    model = page.model
+    rows = {Path(model.row(i).path).stem: i for i in range(model.rowCount())}
+    assert sorted(rows) == ["hold", "silent", "two_party"] and "3 call(s)" in page.count.text()
+
+    def cell(name: str, column: str) -> str:
+        return model.data(model.index(rows[name], model.columns.index(column)))
+
+    assert [cell(name, "Speakers") for name in ("two_party", "hold", "silent")] == ["2", "2", "—"]
+    minutes, seconds = cell("hold", "Hold").split(":")
+    assert 18 <= int(minutes) * 60 + int(seconds) <= 22  # 20 s of hold music
+    assert cell("two_party", "Hold") == "—" and cell("silent", "Notes") == "no speech"
+    assert cell("two_party", "Talk time").startswith("S1 0:1") and " · S2 0:1" in cell("two_party", "Talk time")
+
+    page.table.selectRow(rows["two_party"])
+    lines = page.detail.lines()
+    assert len(lines) >= 6 and {speaker for _, speaker, _ in lines} == {"Speaker 1", "Speaker 2"}
+    assert lines[0][0] == "0:00" and "Northwind" in lines[0][2]
+    assert {labels[0].label for _, _, labels in page.detail.timeline.segments} >= {"speaker 1", "speaker 2", "silence"}
+    assert "Speaker 1" in page.detail.numbers.text() and "Silence" in page.detail.numbers.text()
+
+    page.table.selectRow(rows["hold"])  # another call is open when the hit is clicked
+    page.search.setText("refund")
+    qtbot.waitUntil(lambda: page.hits.topLevelItemCount() >= 2)
+    hits = [page.hits.topLevelItem(i) for i in range(page.hits.topLevelItemCount())]
+    assert {item.text(0) for item in hits} == {"two_party.wav"} and all("<b>refund</b>" in i.text(3) for i in hits)
+    item = hits[-1]
+    hit = item.data(0, HIT)
+    qtbot.mouseClick(page.hits.viewport(), Qt.MouseButton.LeftButton, pos=page.hits.visualItemRect(item).center())
+    assert page.detail.path == hit.path and page.table.currentIndex().row() == rows["two_party"]
+    assert page.detail.player.requested_s == pytest.approx(hit.start_s)
+    assert page.detail.lines()[page.detail.current_line()][2] == hit.text  # the line it plays is highlighted

@@ -3,8 +3,8 @@
     python tools/screenshots.py [MUSIC_FOLDER]
 
 Runs offscreen with a private data dir and settings; tags MUSIC_FOLDER (default: the Debian
-music packages' recordings, as `make test` installs them) with musicnn-msd, then grabs each page
-into docs/screenshots/.
+music packages' recordings, as `make test` installs them) with musicnn-msd, analyses the test
+suite's synthetic call recordings, then grabs each page into docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["EARMARK_HOME"] = tempfile.mkdtemp(prefix="earmark-shots-")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop_app.main_window import MainWindow  # noqa: E402
@@ -133,6 +134,31 @@ def shoot_results(window: MainWindow, name: str) -> None:
     window.grab().save(str(OUT / name))
 
 
+def shoot_calls(window: MainWindow, ended: QEventLoop) -> None:
+    """Analyse calls on the test suite's synthetic calls, then the Calls page: a search for "thank" over every
+    call, and its hit after the hold music clicked, so that call (speakers, hold, silence) plays from that line."""
+    from tests.call_factory import standard_calls
+
+    folder = Path(os.environ["EARMARK_HOME"]) / "Calls"
+    standard_calls(folder)
+    window.library.folders.selectAll()  # the folders tagged before: removed, as a user would
+    window.library.remove.click()
+    window.library.add_folder(str(folder))
+    window.library.calls_button.click()
+    ended.exec()
+    window.nav.setCurrentRow(window.PAGES.index("Calls"))
+    page = window.calls
+    page.search.setText("thank")
+    wait(500)  # the search runs once typing pauses
+    hits = [page.hits.topLevelItem(i) for i in range(page.hits.topLevelItemCount())]
+    hit = next(item for item in hits if item.text(0) == "hold.wav" and "holding" in item.text(3))
+    page.hits.scrollToItem(hit)
+    QTest.mouseClick(page.hits.viewport(), Qt.MouseButton.LeftButton, pos=page.hits.visualItemRect(hit).center())
+    wait(1200)  # playing: the player's position moves on past the hit
+    window.grab().save(str(OUT / "calls.png"))
+    page.detail.player.player.stop()
+
+
 def main() -> None:
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
@@ -157,13 +183,13 @@ def main() -> None:
     window.results.status_box.setCurrentText("All")
     shoot_results(window, "results.png")
 
-    window.nav.setCurrentRow(2)
+    window.nav.setCurrentRow(window.PAGES.index("Models"))
     window.models.table.selectRow(0)
     wait(300)
     window.grab().save(str(OUT / "models.png"))
     recording = spoken_memo()
     if recording is not None:
-        window.nav.setCurrentRow(3)
+        window.nav.setCurrentRow(window.PAGES.index("Listen"))
         window.listen.use_recording(str(recording))
         window.listen.start()
         while window.listen.worker is not None:
@@ -179,8 +205,9 @@ def main() -> None:
         shoot_results(window, "keywords.png")
 
     if shutil.which("espeak-ng") is not None:
+        shoot_calls(window, loop)
         shoot_training(window)
-    window.nav.setCurrentRow(5)
+    window.nav.setCurrentRow(window.PAGES.index("Settings"))
     wait(200)
     window.grab().save(str(OUT / "settings.png"))
     window.close()

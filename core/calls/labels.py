@@ -12,6 +12,7 @@ from ..records import LabelScore, SegmentTags
 from .segmentation import MUSIC, NOISE, SILENCE, SPEECH, TONE, Stretch
 from .speakers import Voiced
 
+ANALYSER = "calls"  # the name the call analysis is stored under, as a model is
 HOLD_MUSIC = "hold music"
 NO_SPEECH = "no speech"
 VOICEMAIL = "voicemail"

@@ -14,6 +14,12 @@ import sqlite_utils
 from ..records import CallDetails, TranscriptHit, Turn
 
 KINDS = ("speech", "silence", "music", "tone", "noise")
+CALL_ORDER = {  # what else a results view sorts by: a call's findings (a file that could not be read has none)
+    "speech": "(SELECT speech_s FROM calls c WHERE c.analysis_id = a.id)",
+    "hold": "(SELECT music_s FROM calls c WHERE c.analysis_id = a.id)",
+    "speakers": "(SELECT COUNT(*) FROM call_speakers s WHERE s.analysis_id = a.id)",
+    "talk": "(SELECT MAX(talk_s) FROM call_speakers s WHERE s.analysis_id = a.id)",
+}
 MARK_START, MARK_END = "\x02", "\x03"  # around matched words in a hit's ``marked`` text
 
 

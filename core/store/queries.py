@@ -7,6 +7,7 @@ import json
 import sqlite_utils
 
 from ..records import LabelScore, ResultQuery, ResultRow
+from .calls import CALL_ORDER
 from .schema import StoreError
 
 
@@ -115,6 +116,7 @@ class ResultQueries:
             "duration": "f.duration_s",
             "score": sort_score,
             "status": "f.missing, a.status",
+            **CALL_ORDER,
         }.get(query.sort, "f.path")
         direction = "DESC" if query.descending else "ASC"
         sql = (

@@ -39,6 +39,7 @@ def format_eta(seconds: float | None) -> str:
 class LibraryPage(QWidget):
     tag_requested = Signal()
     keywords_requested = Signal()  # search the folders for the words chosen on the Listen page
+    calls_requested = Signal()  # analyse the folders' call recordings (the Calls page shows them)
     pause_requested = Signal(bool)  # True: pause, False: resume
     cancel_requested = Signal()
     folders_changed = Signal(list)
@@ -66,6 +67,9 @@ class LibraryPage(QWidget):
         self.keywords_button = QPushButton("Find keywords")
         self.keywords_button.setToolTip("Find where the words chosen on the Listen page are said; hits are playable")
         self.keywords_button.clicked.connect(self.keywords_requested)
+        self.calls_button = QPushButton("Analyse calls")
+        self.calls_button.setToolTip("Find who spoke when, hold music and silence, and transcribe each call recording")
+        self.calls_button.clicked.connect(self.calls_requested)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self._pause_toggled)
@@ -76,7 +80,7 @@ class LibraryPage(QWidget):
         for widget in (add, self.remove):
             buttons.addWidget(widget)
         buttons.addStretch(1)
-        for widget in (self.tag_button, self.keywords_button, self.pause_button, self.cancel_button):
+        for widget in (self.tag_button, self.keywords_button, self.calls_button, self.pause_button, self.cancel_button):
             buttons.addWidget(widget)
         folders_box = QGroupBox("Folders")
         folders_layout = QVBoxLayout(folders_box)
@@ -160,6 +164,7 @@ class LibraryPage(QWidget):
     def set_running(self, running: bool) -> None:
         self.tag_button.setEnabled(not running)
         self.keywords_button.setEnabled(not running)
+        self.calls_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
         if not running:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
@@ -15,6 +16,23 @@ def label_colour(label: str) -> QColor:
     """A stable colour per label, so that a label looks the same in the chart and the timeline."""
     hue = int(hashlib.md5(label.encode("utf-8")).hexdigest()[:4], 16) % 360  # noqa: S324 - a colour, not security
     return QColor.fromHsl(hue, 150, 120)
+
+
+SPEAKER_COLOURS = ("#2f6fb3", "#d9822b", "#2e9a5e", "#b8447a", "#7b5cc4", "#1f9aa8", "#a8892b")
+CALL_COLOURS = {"hold music": "#8e44ad", "silence": "#c8c8c8", "tone": "#e0b000", "noise": "#8d7b68"}
+
+
+def speaker_colour(speaker: int | None) -> QColor:
+    """Speaker 1, 2... in colours far apart (hashed ones can come out alike); grey when no one was told apart."""
+    return QColor(SPEAKER_COLOURS[(speaker - 1) % len(SPEAKER_COLOURS)] if speaker else "#7f7f7f")
+
+
+def call_colour(label: str) -> QColor:
+    """A call timeline's label ("speaker 2", "hold music", "silence"...): its speaker's colour, or its kind's."""
+    number = label.removeprefix("speaker ")
+    if number != label and number.isdigit():
+        return speaker_colour(int(number))
+    return QColor(CALL_COLOURS[label]) if label in CALL_COLOURS else label_colour(label)
 
 
 class LabelBars(QWidget):
@@ -63,10 +81,16 @@ class Timeline(QWidget):
 
     seek_requested = Signal(float)  # seconds
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, colour: Callable[[str], QColor] = label_colour, whole_names: bool = False
+    ) -> None:
+        """``whole_names``: name a segment only where the name fits whole, not cut off at its end (a call's many
+        short stretches, whose colours are named beside the timeline)."""
         super().__init__(parent)
+        self.colour = colour
+        self.whole_names = whole_names
         self.segments: list[tuple[float, float, list[LabelScore]]] = []
-        self.duration = 0.0
+        self.duration = 1e-6  # never 0: positions are drawn as a share of it
         self.position = 0.0
         self.setMinimumHeight(46)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -89,11 +113,12 @@ class Timeline(QWidget):
         for start, end, labels in self.segments:
             x0, x1 = start / self.duration * width, end / self.duration * width
             if labels:
-                painter.fillRect(QRectF(x0, 0, max(1.0, x1 - x0 - 1), height - 16), label_colour(labels[0].label))
-                painter.setPen(QColor("white"))
-                painter.drawText(
-                    QRectF(x0 + 3, 0, x1 - x0 - 4, height - 16), Qt.AlignmentFlag.AlignVCenter, labels[0].label
-                )
+                fill = self.colour(labels[0].label)
+                painter.fillRect(QRectF(x0, 0, max(1.0, x1 - x0 - 1), height - 16), fill)
+                name = labels[0].label
+                if not self.whole_names or self.fontMetrics().horizontalAdvance(name) <= x1 - x0 - 4:
+                    painter.setPen(QColor("white") if fill.lightness() < 170 else QColor("black"))
+                    painter.drawText(QRectF(x0 + 3, 0, x1 - x0 - 4, height - 16), Qt.AlignmentFlag.AlignVCenter, name)
         painter.setPen(palette.windowText().color())
         painter.drawText(QRectF(0, height - 15, width, 15), Qt.AlignmentFlag.AlignLeft, "0:00")
         minutes, seconds = divmod(int(self.duration), 60)

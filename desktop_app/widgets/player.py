@@ -17,6 +17,8 @@ class Player(QWidget):
         self.player = QMediaPlayer(self)
         self.output = QAudioOutput(self)
         self.player.setAudioOutput(self.output)
+        self.requested_s: float | None = None  # where play_from last asked to start
+        self._waiting = False  # play_from came while the file was loading
         self.play_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "")
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.clicked.connect(self.toggle)
@@ -30,13 +32,28 @@ class Player(QWidget):
         self.player.durationChanged.connect(lambda ms: self.slider.setRange(0, ms))
         self.player.positionChanged.connect(self._moved)
         self.player.playbackStateChanged.connect(self._state)
+        self.player.mediaStatusChanged.connect(self._loaded)
 
     def load(self, path: str) -> None:
         self.player.stop()
+        self.requested_s, self._waiting = None, False
         self.player.setSource(QUrl.fromLocalFile(path))
 
     def play_from(self, seconds: float) -> None:
-        self.player.setPosition(int(seconds * 1000))
+        """Play from ``seconds``. Asked while the file is still loading (a search hit opens its call and plays
+        at once), it starts once loaded: a position set before then is dropped and play starts at 0."""
+        self.requested_s = seconds
+        self._waiting = self.player.mediaStatus() == QMediaPlayer.MediaStatus.LoadingMedia
+        if not self._waiting:
+            self._start()
+
+    def _loaded(self, status: QMediaPlayer.MediaStatus) -> None:
+        if self._waiting and status == QMediaPlayer.MediaStatus.LoadedMedia:
+            self._waiting = False
+            self._start()
+
+    def _start(self) -> None:
+        self.player.setPosition(round((self.requested_s or 0.0) * 1000))
         self.player.play()
 
     def toggle(self) -> None:

@@ -26,6 +26,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class ResultsModel(QAbstractTableModel):
+    columns = COLUMNS
+    sort_keys = SORT_KEYS
+
     def __init__(self, store: Store | None, query: ResultQuery | None = None) -> None:
         super().__init__()
         self.store = store
@@ -43,8 +46,12 @@ class ResultsModel(QAbstractTableModel):
         """Re-read from the first page (after a filter change, or when a run committed files)."""
         self.beginResetModel()
         self.total = self.store.count(self.query) if self.query.model and self.store is not None else 0
-        self.rows = self.store.page(self.query, 0, PAGE) if self.total else []
+        self.rows = self.read_page(0) if self.total else []
         self.endResetModel()
+
+    def read_page(self, offset: int) -> list[ResultRow]:
+        """The rows from ``offset`` on, one page of them (a subclass may ask the store for other rows)."""
+        return self.store.page(self.query, offset, PAGE) if self.store is not None else []
 
     def row(self, index: int) -> ResultRow:
         return self.rows[index]
@@ -55,13 +62,13 @@ class ResultsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def canFetchMore(self, parent: Index) -> bool:  # noqa: N802
         return not parent.isValid() and len(self.rows) < self.total
 
     def fetchMore(self, parent: Index) -> None:  # noqa: N802
-        more = self.store.page(self.query, len(self.rows), PAGE) if self.store is not None else []
+        more = self.read_page(len(self.rows))
         if more:
             self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
             self.rows.extend(more)
@@ -69,7 +76,7 @@ class ResultsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return self.columns[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -95,4 +102,4 @@ class ResultsModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         descending = order == Qt.SortOrder.DescendingOrder
-        self.set_query(replace(self.query, sort=SORT_KEYS[column], descending=descending))
+        self.set_query(replace(self.query, sort=self.sort_keys[column], descending=descending))

@@ -60,7 +60,7 @@ def calls_model() -> CallsModel:
     )  # fmt: skip
     version = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
     licence = f"transcripts: {WHISPER_LICENCE}; speakers: {SPEAKER_LICENCE}; speech detection: Silero VAD (MIT)"
-    return CallsModel("calls", version, licence, str(transcriber.path))
+    return CallsModel(call_labels.ANALYSER, version, licence, str(transcriber.path))
 
 
 class CallsTask:
