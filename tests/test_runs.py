@@ -98,4 +98,4 @@ def test_earmark_check_tags_and_listens_offline(capsys) -> None:
     out = capsys.readouterr().out
     assert "tag: musicnn-msd on " in out and "listen: wake words: okay_nabu" in out
     assert main(["check", "sing"]) == 1
-    assert "no check sing (use tag, listen, train)" in capsys.readouterr().err
+    assert "no check sing (use tag, listen, calls, train)" in capsys.readouterr().err
