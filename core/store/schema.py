@@ -158,6 +158,34 @@ MIGRATIONS: list[str] = [
         INSERT INTO transcript_fts (rowid, text) VALUES (new.rowid, new.text);
     END
     """,
+    # 8: every write into users' tags, with the values it replaced, so that it can be undone
+    """
+    CREATE TABLE tag_writes (
+        id INTEGER PRIMARY KEY,
+        written_at REAL NOT NULL,
+        model_name TEXT,
+        mode TEXT NOT NULL,
+        undone_at REAL
+    );
+    CREATE TABLE tag_backups (
+        write_id INTEGER NOT NULL REFERENCES tag_writes(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        field TEXT NOT NULL,
+        before TEXT NOT NULL,
+        after TEXT NOT NULL,
+        PRIMARY KEY (write_id, path, field)
+    ) WITHOUT ROWID
+    """,
+    # 9: the file's own tags (artist, title...), read at scan time, for the results view and queries
+    """
+    ALTER TABLE files ADD COLUMN artist TEXT;
+    ALTER TABLE files ADD COLUMN title TEXT;
+    ALTER TABLE files ADD COLUMN album TEXT;
+    ALTER TABLE files ADD COLUMN year INTEGER;
+    ALTER TABLE files ADD COLUMN track INTEGER;
+    ALTER TABLE files ADD COLUMN genre TEXT;
+    ALTER TABLE files ADD COLUMN tags_mtime REAL
+    """,
 ]
 
 
