@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .audio import AudioInfo
+from .query import Query
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,22 @@ class FileFailure:
 
 
 @dataclass(frozen=True)
+class FileMetadata:
+    """The file's own tags, as its owner (or their tagger) wrote them: for the results view and queries."""
+
+    artist: str | None = None
+    title: str | None = None
+    album: str | None = None
+    year: int | None = None
+    track: int | None = None
+    genre: str | None = None  # every genre value, joined with "; "
+
+    def to_json(self) -> dict:
+        return {"artist": self.artist, "title": self.title, "album": self.album, "year": self.year,
+                "track": self.track, "file_genre": self.genre}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class ResultRow:
     """One file as ``earmark results`` and the GUI show it."""
 
@@ -95,6 +112,7 @@ class ResultRow:
     model: str
     labels: list[LabelScore]
     call: CallDetails | None = None
+    meta: FileMetadata = FileMetadata()
 
     def to_json(self) -> dict:
         row = {
@@ -105,7 +123,7 @@ class ResultRow:
             "model": self.model,
             "labels": [{"label": item.label, "score": round(item.score, 6)} for item in self.labels],
         }
-        return row | ({"call": self.call.to_json()} if self.call is not None else {})
+        return row | ({"call": self.call.to_json()} if self.call is not None else {}) | self.meta.to_json()
 
 
 @dataclass(frozen=True)
@@ -130,12 +148,34 @@ class ResultQuery:
 
     model: str
     text: str = ""  # substring of the path
+    search: Query = Query()  # what the user typed in the query box or after `earmark results` (core.query)
     label: str | None = None  # only files with this label among their top_k kept labels
     group_labels: tuple[str, ...] | None = None  # rank only these labels
     min_score: float = 0.0
     status: str | None = None  # tagged | error | missing
-    sort: str = "path"  # path | duration | score | status
+    sort: str = "path"  # path | duration | score | status | artist | title | album | year | genre (see Store.page)
     descending: bool = False
     top_k: int = 3  # labels kept per file (after the group and min_score)
     run_id: int | None = None  # only the files that run analysed
     with_calls: bool = False  # also each call's details (speakers, transcript)
+
+
+@dataclass(frozen=True)
+class TagBackup:
+    """One field of one file as Earmark found it (``before``) and left it (``after``)."""
+
+    path: str
+    field: str
+    before: list[str]
+    after: list[str]
+
+
+@dataclass(frozen=True)
+class TagWrite:
+    """One write into users' files, with what it replaced: enough to undo it."""
+
+    id: int
+    written_at: float
+    model: str | None
+    mode: str
+    backups: list[TagBackup]

@@ -12,10 +12,16 @@ import mutagen
 import pytest
 
 from core.records import LabelScore
-from core.tagwrite import TagWriteError, plan_genres, read_tags, summarize, write_genres
+from core.tagwrite import GenreChange, GenrePolicy, TagWriteError, propose, read_tags, summarize, write_genres
 from tests.audio_factory import chords, write
 
 LABELS = [LabelScore("rock", 0.6), LabelScore("pop", 0.3), LabelScore("jazz", 0.1), LabelScore("metal", 0.05)]
+
+
+def plan_genres(path: Path, labels: list[LabelScore], threshold: float) -> GenreChange:
+    """The preview the app and the CLI make, in replace mode (the one that changes most)."""
+    before = read_tags(path).get("genre", [])
+    return GenreChange(path, before, propose(before, labels, GenrePolicy(mode="replace", threshold=threshold)))
 
 
 @pytest.mark.parametrize("name", ["song.mp3", "song.flac", "song.ogg"])
@@ -29,11 +35,11 @@ def test_genres_above_the_threshold_are_written_best_first(tmp_path: Path, name:
     audio.save()
 
     change = plan_genres(path, LABELS, threshold=0.25)
-    assert (change.before, change.after) == (["Unknown"], ["rock", "pop"])
+    assert (change.before, change.after) == (["Unknown"], ["Rock", "Pop"])
     assert read_tags(path)["genre"] == ["Unknown"]  # planning writes nothing
     assert write_genres(change).status == "written"
     tags = read_tags(path)
-    assert tags["genre"] == ["rock", "pop"] and tags["title"] == ["Keep me"]
+    assert tags["genre"] == ["Rock", "Pop"] and tags["title"] == ["Keep me"]
     assert not plan_genres(path, LABELS, threshold=0.25).changes
 
 
@@ -100,7 +106,7 @@ def test_a_symlink_is_written_through_to_its_target_and_stays_a_link(tmp_path: P
     link.symlink_to(target)
     assert write_genres(plan_genres(link, LABELS, threshold=0.25)).status == "written"
     assert link.is_symlink() and link.resolve() == target
-    assert read_tags(target)["genre"] == ["rock", "pop"]
+    assert read_tags(target)["genre"] == ["Rock", "Pop"]
     assert sorted(p.name for p in link.parent.iterdir()) == ["song.flac"]  # no temporary copy beside the link
 
 
@@ -130,7 +136,7 @@ def test_the_owner_and_set_id_bits_are_kept(tmp_path: Path) -> None:
     assert write_genres(plan_genres(path, LABELS, threshold=0.25)).status == "written"
     info = path.stat()
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (1234, 5678, 0o6750)
-    assert read_tags(path)["genre"] == ["rock", "pop"]
+    assert read_tags(path)["genre"] == ["Rock", "Pop"]
 
 
 def test_a_read_only_file_is_refused(tmp_path: Path) -> None:
@@ -157,7 +163,7 @@ def test_a_read_only_folder_refuses_its_file_and_the_others_are_written(tmp_path
     outcomes = [write_genres(plan_genres(path, LABELS, threshold=0.25)) for path in (locked, free)]
     assert [outcome.status for outcome in outcomes] == ["refused", "written"]
     assert "temporary file" in outcomes[0].reason and "\n" not in outcomes[0].reason
-    assert locked.read_bytes() == before and read_tags(free)["genre"] == ["rock", "pop"]
+    assert locked.read_bytes() == before and read_tags(free)["genre"] == ["Rock", "Pop"]
     summary = summarize(outcomes)
     assert summary[0] == "Wrote genres into 1 file(s)." and "Refused 1 file(s)" in summary[1]
     assert summary[2].startswith("song.flac: refused — cannot create a temporary file")

@@ -14,10 +14,10 @@ import sys
 
 from .. import __version__
 from ..errors import EarmarkError
-from . import calls, check, listen, models, results, tag, train
+from . import calls, check, listen, models, results, tag, train, write_tags
 from .common import EXIT_FAILED, EXIT_OK, interrupted, printable, stop_on_sigterm
 
-COMMAND_GROUPS = (tag, results, calls, listen, models, train, check)
+COMMAND_GROUPS = (tag, results, write_tags, calls, listen, models, train, check)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from ..records import FileFailure, FileStat, FileTags
 from .calls import CallQueries
 from .queries import ResultQueries
 from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate
+from .tagwrites import TagWriteQueries
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class PriorAnalysis:
 
 
 @guarded
-class Store(ResultQueries, CallQueries):
+class Store(ResultQueries, CallQueries, TagWriteQueries):
     """A connection to Earmark's database. One per thread: readers open their own."""
 
     def __init__(self, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Write genre labels into audio files' own tags — only on request, previewed, and atomically.
+"""Read and write genres in audio files' own tags — previewed, atomically, never at the owner's expense.
 
 mutagen's "easy" interface maps ``genre`` onto each format's field (ID3 TCON, Vorbis/FLAC
 GENRE, MP4 ©gen), all multi-valued. The file is never edited in place: a copy beside it gets the
@@ -24,8 +24,9 @@ from typing import Literal
 import mutagen
 from mutagen import MutagenError
 
-from .errors import EarmarkError
-from .records import LabelScore
+from ..errors import EarmarkError
+from ..records import FileStat
+from ..scan import file_stat
 
 
 class TagWriteError(EarmarkError):
@@ -38,11 +39,16 @@ class _Refused(Exception):
 
 @dataclass(frozen=True)
 class GenreChange:
-    """What writing would do to one file: its genres now, and after."""
+    """What writing would do to one file: its genres now, and after.
+
+    ``since`` names the moment ``before`` was read, for the refusal when the file no longer has
+    those genres (the owner changed them since the preview, or since Earmark wrote them).
+    """
 
     path: Path
     before: list[str]
     after: list[str]
+    since: str = "the preview"
 
     @property
     def changes(self) -> bool:
@@ -56,6 +62,7 @@ class WriteOutcome:
     path: Path
     status: Literal["written", "unchanged", "refused"]
     reason: str = ""
+    rewritten: tuple[FileStat, FileStat] | None = None  # the file's (size, mtime) before and after writing
 
     def __str__(self) -> str:
         return f"{self.path.name}: {self.status}" + (f" — {self.reason}" if self.reason else "")
@@ -72,12 +79,6 @@ def read_tags(path: Path) -> dict[str, list[str]]:
     return {key: [str(v) for v in values] for key, values in audio.tags.items()}
 
 
-def plan_genres(path: Path, labels: list[LabelScore], threshold: float, max_genres: int = 3) -> GenreChange:
-    """The genres that writing would set: labels scoring at least ``threshold``, best first."""
-    chosen = [item.label for item in labels if item.score >= threshold][:max_genres]
-    return GenreChange(path, read_tags(path).get("genre", []), chosen)
-
-
 def write_genres(change: GenreChange) -> WriteOutcome:
     """Apply one previewed change, or refuse it; never raises for a problem with this one file.
 
@@ -92,28 +93,18 @@ def write_genres(change: GenreChange) -> WriteOutcome:
     """
     if not change.changes:
         return WriteOutcome(change.path, "unchanged")
+    before = file_stat(change.path)
     try:
         written = _write_atomically(change)
     except _Refused as refusal:
         return WriteOutcome(change.path, "refused", str(refusal))
     except (MutagenError, OSError) as error:
         return WriteOutcome(change.path, "refused", f"cannot write tags: {error}")
+    except Exception as error:  # noqa: BLE001 - whatever a hostile file makes mutagen raise is that file's refusal
+        return WriteOutcome(change.path, "refused", f"unexpected error: {error}")
     if not written:
         return WriteOutcome(change.path, "unchanged", "the file already has these genres")
-    return WriteOutcome(change.path, "written")
-
-
-def summarize(outcomes: list[WriteOutcome]) -> list[str]:
-    """Lines for the user: how many files were written, and each one that was not, with its reason."""
-    written = sum(outcome.status == "written" for outcome in outcomes)
-    unchanged = sum(outcome.status == "unchanged" for outcome in outcomes)
-    refused = [str(outcome) for outcome in outcomes if outcome.status == "refused"]
-    lines = [f"Wrote genres into {written} file(s)."]
-    if unchanged:
-        lines.append(f"{unchanged} file(s) already had those genres.")
-    if refused:
-        lines += [f"Refused {len(refused)} file(s), left as they were:", *refused]
-    return lines
+    return WriteOutcome(change.path, "written", rewritten=(before, file_stat(change.path)))
 
 
 def _fingerprint(info: os.stat_result) -> tuple[int, ...]:
@@ -184,7 +175,7 @@ def _tag_copy(temp: Path, change: GenreChange) -> bool:
     if current == change.after:
         return False
     if current != change.before:
-        raise _Refused(f"changed since the preview: genres are now {'; '.join(current) or 'none'}")
+        raise _Refused(f"changed since {change.since}: genres are now {'; '.join(current) or 'none'}")
     if change.after:
         audio["genre"] = change.after
     else:

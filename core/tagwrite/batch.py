@@ -1,0 +1,121 @@
+"""Writing genres into many files, as the CLI and the app both do: plan, write with a backup, undo.
+
+The plan reads each file's genres now and proposes new ones from the model's genre group only (a
+model without one writes nothing: "technical; billing" is not a genre). Writing records the
+values it replaces first, then writes file by file; each file's outcome is its own, and the store's
+fingerprint follows every rewritten file so that the next run does not analyse it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..records import LabelScore, TagBackup
+from .files import GenreChange, TagWriteError, WriteOutcome, read_tags, write_genres
+from .policy import GenrePolicy, propose
+
+FIELD = "genre"
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One file of a plan: the change, with the labels that made it (the dialog shows them)."""
+
+    change: GenreChange
+    labels: list[LabelScore]
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """What writing would do to each file asked for, and why some files cannot be planned."""
+
+    model: str
+    policy: GenrePolicy
+    files: list[PlannedFile]
+    problems: list[str]
+
+    @property
+    def changes(self) -> list[GenreChange]:
+        return [planned.change for planned in self.files if planned.change.changes]
+
+
+def genre_labels(store, model: str) -> set[str]:
+    """The model's genre labels, or the reason it has none to write."""
+    _labels, groups = store.model_labels(model)
+    if not groups.get("genre"):
+        raise TagWriteError(
+            f"model {model} has no genre labels (its groups: {', '.join(sorted(groups)) or 'none'});"
+            " only genres are written into files"
+        )
+    return set(groups["genre"])
+
+
+def plan(store, model: str, paths: list[str], policy: GenrePolicy) -> WritePlan:
+    """Each file's genres now and after, from the model's genre labels stored for it."""
+    genres = genre_labels(store, model)
+    files: list[PlannedFile] = []
+    problems: list[str] = []
+    for path in paths:
+        labels = [item for item in store.file_labels(path, model) if item.label in genres]
+        try:
+            before = read_tags(Path(path)).get(FIELD, [])
+        except TagWriteError as error:
+            problems.append(str(error))
+            continue
+        files.append(PlannedFile(GenreChange(Path(path), before, propose(before, labels, policy)), labels))
+    return WritePlan(model, policy, files, problems)
+
+
+def apply(store, changes: list[GenreChange], model: str | None, mode: str) -> list[WriteOutcome]:
+    """Write the changes (the ones the owner kept ticked), remembering what each replaced."""
+    changes = [change for change in changes if change.changes]
+    if not changes:
+        return []
+    write_id = store.begin_tag_write(model, mode, [TagBackup(str(c.path), FIELD, c.before, c.after) for c in changes])
+    try:
+        return [_write_one(store, write_id, change) for change in changes]
+    finally:
+        store.finish_tag_write(write_id)
+
+
+def undo_last(store) -> tuple[str, list[WriteOutcome]]:
+    """Restore the values the newest write replaced; (what was undone, each file's outcome).
+
+    A file whose genres were changed again since Earmark wrote them is left as the owner made it.
+    """
+    last = store.last_tag_write()
+    if last is None:
+        raise TagWriteError("nothing to undo: no genres written by Earmark are left to restore")
+    outcomes = []
+    for backup in last.backups:
+        change = GenreChange(Path(backup.path), backup.after, backup.before, since="Earmark wrote them")
+        outcome = write_genres(change)
+        if outcome.rewritten is not None:
+            store.follow_rewrite(backup.path, *outcome.rewritten)
+        outcomes.append(outcome)
+    store.mark_tag_write_undone(last.id)
+    what = f"the write of {len(last.backups)} file(s)" + (f" from model {last.model}" if last.model else "")
+    return what, outcomes
+
+
+def summarize(outcomes: list[WriteOutcome], verb: str = "Wrote genres into") -> list[str]:
+    """Lines for the user: how many files were written, and each one that was not, with its reason."""
+    written = sum(outcome.status == "written" for outcome in outcomes)
+    unchanged = sum(outcome.status == "unchanged" for outcome in outcomes)
+    refused = [str(outcome) for outcome in outcomes if outcome.status == "refused"]
+    lines = [f"{verb} {written} file(s)."]
+    if unchanged:
+        lines.append(f"{unchanged} file(s) already had those genres.")
+    if refused:
+        lines += [f"Refused {len(refused)} file(s), left as they were:", *refused]
+    return lines
+
+
+def _write_one(store, write_id: int, change: GenreChange) -> WriteOutcome:
+    outcome = write_genres(change)
+    if outcome.rewritten is not None:
+        store.follow_rewrite(str(change.path), *outcome.rewritten)
+    else:
+        store.drop_tag_backup(write_id, str(change.path))
+    return outcome
