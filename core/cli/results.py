@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 
+from ..export_results import WRITERS
 from .common import EXIT_OK, CliError, add_db, open_store, printable
 
 
@@ -21,18 +20,6 @@ def add_commands(commands) -> None:
     results.add_argument("--top-k", type=int, default=5, help="labels per file (0: all)")
     results.add_argument("--status", choices=["tagged", "error", "missing"], default=None)
     results.add_argument("--format", choices=["table", "csv", "json"], default="table")
-
-
-CALL_COLUMNS = ["speech_s", "music_s", "silence_s", "speakers", "talk_s", "transcript_lines"]
-
-
-def _call_columns(call) -> list:
-    if call is None:
-        return [""] * len(CALL_COLUMNS)
-    talk = "; ".join(f"{speaker}={seconds:.1f}" for speaker, seconds in sorted(call.speakers.items()))
-    seconds = call.seconds
-    return [f"{seconds['speech']:.1f}", f"{seconds['music']:.1f}", f"{seconds['silence']:.1f}", len(call.speakers),
-            talk, len(call.transcript)]  # fmt: skip
 
 
 def _call_summary(call) -> str:
@@ -61,19 +48,8 @@ def run(args: argparse.Namespace) -> int:
         hits = None
         if "keywords" in groups:  # a keyword search: its segments are the hits
             hits = {row.path: [(w, end, p) for _i, _s, end, w, p in store.segments(row.path, model)] for row in rows}
-    if args.format == "json":
-        json.dump([row.to_json() for row in rows], sys.stdout, indent=2)
-        print()
-    elif args.format == "csv":
-        calls = any(row.call for row in rows)
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["path", "status", "error", "duration_s", "model", "labels", *(CALL_COLUMNS if calls else [])])
-        for row in rows:
-            labels_text = "; ".join(f"{i.label}={i.score:.4f}" for i in row.labels)
-            extra = _call_columns(row.call) if calls else []
-            writer.writerow(
-                [row.path, row.status, row.error or "", row.duration_s or "", row.model, labels_text, *extra]
-            )
+    if args.format in WRITERS:
+        WRITERS[args.format](rows, sys.stdout)
     else:
         for row in rows:
             if row.status != "tagged":
