@@ -225,35 +225,6 @@ def test_the_results_table_reads_100000_files_lazily(qtbot, tmp_path: Path) -> N
         assert model.total == 1 and model.row(0).path == "/music/099999.mp3"
 
 
-def test_write_genres_previews_then_writes_the_selected_files(qtbot, window: MainWindow, tmp_path: Path, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
-    from core.tagwrite import read_tags
-
-    folder = tmp_path / "music"
-    for i in range(3):
-        write(folder / f"song{i}.flac", chords(3.0, 22050, seed=i), 22050)
-    window.library.add_folder(str(folder))
-    assert tag(qtbot, window).tagged == 3
-    window.results.genre_threshold = 0.0  # the tiny model's scores are low; take its top genres
-    window.results.group_box.setCurrentText("genre")
-    window.results.apply_filters()
-    window.results.table.selectAll()
-    previews: list[str] = []
-
-    def answer_yes(_parent, _title, text):
-        previews.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", answer_yes)
-    monkeypatch.setattr(QMessageBox, "information", lambda *args: None)
-    window.results.write_genres()
-    assert previews and "into 3 file(s)" in previews[0] and "→" in previews[0]
-    for i in range(3):
-        genres = read_tags(folder / f"song{i}.flac")["genre"]
-        assert len(genres) == 3 and set(genres) <= {"rock", "pop", "jazz", "classical", "electronic"}
-
-
 def test_settings_and_folders_persist_across_launches(qtbot, window: MainWindow, tmp_path: Path) -> None:
     window.library.add_folder(str(tmp_path))
     window.settings_page.threshold.setValue(0.4)

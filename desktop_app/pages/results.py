@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -23,14 +22,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import EarmarkError
+from core.query import EXAMPLE, QueryError, parse_query
 from core.records import ResultQuery, ResultRow
 from core.store import Store, StoreError
-from core.tagwrite import GenreChange, TagWriteError, WriteOutcome, plan_genres, summarize, write_genres
+from core.tagwrite import GenrePolicy
+from core.tagwrite import plan as plan_writes
 
 from ..widgets.detail_pane import DetailPane
-from ..widgets.results_model import ResultsModel
+from ..widgets.results_model import LABELS_COLUMN, ResultsModel
+from ..widgets.tag_diff import TagDiffDialog
+from ..workers.tag_write import TagWriteWorker
+from ..workers.thread import start_in_thread
 
 ALL = "All"
+QUERY_HELP = (
+    'All terms must match. Words search path, artist, title and album; "a phrase" in quotes.\n'
+    "artist:  title:  album:  path:  filegenre: (the file's own genre tag)\n"
+    "genre:jazz (among the top genres heard; genre:=rock for rock only), label:calm, score:>0.3\n"
+    "year:2005, year:2000..2010, status:error; -term or ^term for not."
+)
+WRITE_TIP = "Preview, then write the top genre labels into the selected files' tags"
 
 
 class ResultsPage(QWidget):
@@ -39,6 +51,7 @@ class ResultsPage(QWidget):
         self.store = store
         self.genre_threshold = 0.15
         self.groups: dict[str, list[str]] = {}
+        self.labels: list[str] = []
         self.shown_model: str | None = None
         self.model = ResultsModel(store)
         self.table = QTableView()
@@ -51,7 +64,7 @@ class ResultsPage(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(LABELS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 260)
         self.table.selectionModel().currentRowChanged.connect(self._row_selected)
 
@@ -62,6 +75,10 @@ class ResultsPage(QWidget):
         self.model_box.currentTextChanged.connect(self.model_box.setToolTip)
         self.group_box = QComboBox()
         self.label_box = QComboBox()
+        for box in (self.group_box, self.label_box):  # a long label elides (tooltip on hover), never widens the window
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(8)
+            box.currentTextChanged.connect(box.setToolTip)
         self.status_box = QComboBox()
         self.status_box.addItems([ALL, "tagged", "error", "missing"])
         self.min_score = QDoubleSpinBox()
@@ -69,12 +86,20 @@ class ResultsPage(QWidget):
         self.min_score.setSingleStep(0.05)
         self.min_score.setPrefix("score ≥ ")
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter by path (Ctrl+F)")
+        self.search.setPlaceholderText(f"Query (Ctrl+F), e.g. {EXAMPLE}")
+        self.search.setToolTip(QUERY_HELP)
         self.search.setClearButtonEnabled(True)
+        self.query_error = QLabel("")  # what is wrong with the query, right under it; the table keeps the last rows
+        self.query_error.setStyleSheet("color: #c0392b")
+        self.query_error.setWordWrap(True)
+        self.query_error.hide()
         self.count = QLabel("")
         self.write_button = QPushButton("Write genres to files…")
-        self.write_button.setToolTip("Preview, then write the top genre labels into the selected files' tags")
+        self.write_button.setToolTip(WRITE_TIP)
         self.write_button.clicked.connect(self.write_genres)
+        self.undo_button = QPushButton("Undo last write")
+        self.undo_button.setToolTip("Restore the genres the last write replaced, in every file it wrote")
+        self.undo_button.clicked.connect(self.undo_write)
 
         filters = QHBoxLayout()
         for caption, widget in (("Model", self.model_box), ("Group", self.group_box), ("Label", self.label_box),
@@ -82,7 +107,6 @@ class ResultsPage(QWidget):
             filters.addWidget(QLabel(caption))
             filters.addWidget(widget)
         filters.addWidget(self.min_score)
-        filters.addWidget(self.search, 1)
 
         self.detail = DetailPane()
         play = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table, activated=self.detail.player.toggle)
@@ -91,9 +115,12 @@ class ResultsPage(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(filters)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.query_error)
         left_layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.undo_button)
         bottom.addWidget(self.write_button)
         left_layout.addLayout(bottom)
         splitter = QSplitter()
@@ -109,6 +136,7 @@ class ResultsPage(QWidget):
         for box in (self.group_box, self.label_box, self.status_box):
             box.currentIndexChanged.connect(self._debounce.start)
         self.model_box.currentIndexChanged.connect(self._model_changed)
+        self.group_box.currentIndexChanged.connect(lambda: self._fill_labels(keep=True))
 
     # --- models, groups and labels ----------------------------------------------------------------
 
@@ -129,18 +157,32 @@ class ResultsPage(QWidget):
         labels, groups = self.store.model_labels(model) if model and self.store is not None else ([], {})
         same_model = model == self.shown_model
         self.shown_model = model
-        for box, items in ((self.group_box, [ALL, *groups]), (self.label_box, [ALL, *sorted(labels, key=str.lower)])):
-            keep = box.currentText()
-            box.blockSignals(True)
-            box.clear()
-            box.addItems(items)
-            if same_model and keep in items:
-                box.setCurrentText(keep)  # the user's choice, while the same model is shown
-            elif box is self.group_box and "genre" in groups:
-                box.setCurrentText("genre")  # like the CLI: genres first
-            box.blockSignals(False)
-        self.groups = groups
+        self.groups, self.labels = groups, labels
+        keep = self.group_box.currentText()
+        self.group_box.blockSignals(True)
+        self.group_box.clear()
+        self.group_box.addItems([ALL, *groups])
+        if same_model and keep in groups:
+            self.group_box.setCurrentText(keep)  # the user's choice, while the same model is shown
+        elif "genre" in groups:
+            self.group_box.setCurrentText("genre")  # like the CLI: genres first
+        self.group_box.blockSignals(False)
+        self._fill_labels(keep=same_model)
+        genres = "genre" in groups  # only a genre group's labels are genres: never "technical; billing" in a call
+        self.write_button.setEnabled(genres)
+        self.write_button.setToolTip(WRITE_TIP if genres else f"Model {model or '(none)'} has no genre labels to write")
         self.apply_filters()
+
+    def _fill_labels(self, keep: bool) -> None:
+        """The Label list follows the Group: the chosen group's labels only, every label under All."""
+        items = [ALL, *sorted(self.groups.get(self.group_box.currentText(), self.labels), key=str.lower)]
+        current = self.label_box.currentText()
+        self.label_box.blockSignals(True)
+        self.label_box.clear()
+        self.label_box.addItems(items)
+        if keep and current in items:
+            self.label_box.setCurrentText(current)
+        self.label_box.blockSignals(False)
 
     def current_query(self) -> ResultQuery:
         group = self.group_box.currentText()
@@ -149,7 +191,7 @@ class ResultsPage(QWidget):
         return replace(
             self.model.query,
             model=self.model_box.currentText(),
-            text=self.search.text().strip(),
+            search=parse_query(self.search.text()),
             group_labels=tuple(self.groups[group]) if group in self.groups else None,
             label=None if label in ("", ALL) else label,
             status=None if status == ALL else status,
@@ -157,7 +199,13 @@ class ResultsPage(QWidget):
         )
 
     def apply_filters(self) -> None:
-        self.model.set_query(self.current_query())
+        try:
+            self.model.set_query(self.current_query())
+        except QueryError as error:  # a typo in the query box: say so under it, keep the rows shown
+            self.query_error.setText(str(error))
+            self.query_error.show()
+            return
+        self.query_error.hide()
         if self.store is None:
             self.count.setText("No database open: choose one in Settings.")
         else:
@@ -182,42 +230,41 @@ class ResultsPage(QWidget):
     # --- writing genres into files ----------------------------------------------------------------
 
     def write_genres(self) -> None:
+        """Preview each file's genres now and after (the owner's mode, ticked file by file), then write."""
         rows = [row for row in self.selected_rows() if row.status == "tagged"]
         if not rows:
             QMessageBox.information(self, "Write genres", "Select tagged files first.")
             return
-        genre_labels = set(self.groups.get("genre", [])) or None
-        changes: list[GenreChange] = []
-        problems: list[str] = []
-        for row in rows:
-            try:
-                labels = [
-                    i
-                    for i in self.store.file_labels(row.path, row.model)
-                    if genre_labels is None or i.label in genre_labels
-                ]
-                change = plan_genres(Path(row.path), labels, self.genre_threshold)
-            except (TagWriteError, StoreError) as error:
-                problems.append(str(error))
-                continue
-            if change.changes:
-                changes.append(change)
-        if not changes:
-            QMessageBox.information(self, "Write genres", "Nothing would change.\n" + "\n".join(problems))
+        policy = GenrePolicy(threshold=self.genre_threshold)
+        try:
+            plan = plan_writes(self.store, rows[0].model, [row.path for row in rows], policy)
+        except EarmarkError as error:
+            QMessageBox.information(self, "Write genres", str(error))
             return
-        preview = "\n".join(
-            f"{c.path.name}: {'; '.join(c.before) or '—'} → {'; '.join(c.after) or '—'}" for c in changes[:30]
-        )
-        more = f"\n… and {len(changes) - 30} more" if len(changes) > 30 else ""
-        answer = QMessageBox.question(
-            self,
-            "Write genres",
-            f"Write genre tags (score ≥ {self.genre_threshold:.2f}) into {len(changes)} file(s)?\n\n{preview}{more}",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        dialog = TagDiffDialog(plan, self)
+        if dialog.exec() != TagDiffDialog.DialogCode.Accepted or not dialog.chosen():
             return
-        outcomes = [_write_one(change) for change in changes]
-        QMessageBox.information(self, "Write genres", "\n".join(summarize(outcomes) + problems))
+        self._start_tag_write(TagWriteWorker(self.store.path, dialog.chosen(), plan.model, dialog.policy().mode))
+
+    def undo_write(self) -> None:
+        """Restore the genres the last write replaced (a file changed since by its owner is left alone)."""
+        self._start_tag_write(TagWriteWorker(self.store.path, None))
+
+    def _start_tag_write(self, worker: TagWriteWorker) -> None:
+        self.write_button.setEnabled(False)
+        self.undo_button.setEnabled(False)
+        worker.done.connect(self._tag_write_done)
+        self._tag_writer = (worker, start_in_thread(worker, self))
+
+    def _tag_write_done(self, lines: list[str]) -> None:
+        self._tag_writer = None
+        self.undo_button.setEnabled(True)
+        current = self.table.selectionModel().currentIndex()
+        shown = self.model.row(current.row()) if current.isValid() else None
+        self._model_changed()  # the write button again, and the rows with the files' new tags
+        if shown is not None:
+            self.detail.show_file(self.store, shown)  # the pane shows the file's new genre
+        QMessageBox.information(self, "Write genres", "\n".join(lines))
 
     def set_store(self, store: Store | None) -> None:
         self.store = store
@@ -227,10 +274,3 @@ class ResultsPage(QWidget):
         except StoreError as error:
             QMessageBox.warning(self, "Database", str(error))
 
-
-def _write_one(change: GenreChange) -> WriteOutcome:
-    """One file's outcome; whatever a hostile file makes mutagen raise must not skip the rest or escape the slot."""
-    try:
-        return write_genres(change)
-    except Exception as error:  # noqa: BLE001 - reported as that file's refusal, like any other
-        return WriteOutcome(change.path, "refused", f"unexpected error: {error}")
