@@ -30,9 +30,10 @@ from core.records import LabelScore, ResultRow, Turn
 from core.store import Store
 
 from .cells import wrap_column
-from .charts import CALL_COLOURS, Timeline, call_colour, speaker_colour
+from .charts import CALL_COLOURS, call_colour, speaker_colour
 from .formatting import format_duration
 from .player import Player
+from .timeline import Timeline
 
 EXPORTS = {"txt": "Text (*.txt)", "srt": "SubRip subtitles (*.srt)", "vtt": "WebVTT subtitles (*.vtt)",
            "json": "JSON (*.json)"}  # fmt: skip

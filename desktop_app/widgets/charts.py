@@ -1,15 +1,17 @@
-"""Two small painted widgets: a ranked label bar chart and a per-segment label timeline."""
+"""Label colours shared by every chart, and the detail pane's bar chart of a file's labels by group."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.records import LabelScore
+
+from .painting import painting
 
 
 def label_colour(label: str) -> QColor:
@@ -35,103 +37,91 @@ def call_colour(label: str) -> QColor:
     return QColor(CALL_COLOURS[label]) if label in CALL_COLOURS else label_colour(label)
 
 
-class LabelBars(QWidget):
-    """Every label of a file as a horizontal bar, best first."""
+@dataclass(frozen=True)
+class BarRow:
+    """One line of the chart: a group's heading (``label`` empty), or a label with its bar's share of the width."""
 
-    ROW = 20
+    group: str
+    label: str = ""
+    score: float = 0.0
+    fraction: float = 0.0  # the score over the best score of its group: each group on its own scale
+
+
+OTHER = "other"  # the labels no group holds
+
+
+def bar_rows(labels: list[LabelScore], groups: dict[str, list[str]], per_group: int) -> list[BarRow]:
+    """A file's labels by group, in the model's group order, each group's best ``per_group`` first.
+
+    Each group is scaled to its own best score: moods at 0.05 next to genres at 0.6 would otherwise be
+    slivers, though the best mood is as telling among moods as the best genre among genres. Without
+    groups, one unnamed group holds every label.
+    """
+    group_of = {label: name for name, members in groups.items() for label in members}
+    by_group: dict[str, list[LabelScore]] = {name: [] for name in groups}
+    for item in labels:
+        by_group.setdefault(group_of.get(item.label, OTHER if groups else ""), []).append(item)
+    rows = []
+    for name, items in by_group.items():
+        shown = sorted(items, key=lambda i: -i.score)[:per_group]
+        if not shown:
+            continue
+        best = shown[0].score
+        if name:
+            rows.append(BarRow(name))
+        rows += [BarRow(name, i.label, i.score, i.score / best if best > 0 else 0.0) for i in shown]
+    return rows
+
+
+class LabelBars(QWidget):
+    """A file's labels as horizontal bars, group by group, each group on its own scale; the real score beside
+    each bar."""
+
+    ROW = 18
+    TEXT = 130  # pixels for the label names
+    SCORE = 44  # pixels for the scores
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.labels: list[LabelScore] = []
+        self.rows: list[BarRow] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(self.TEXT + self.SCORE + 40)
 
-    def set_labels(self, labels: list[LabelScore], limit: int = 15) -> None:
-        self.labels = labels[:limit]
-        self.setFixedHeight(max(1, len(self.labels)) * self.ROW + 4)
+    @property
+    def labels(self) -> list[LabelScore]:
+        """The labels shown, group after group."""
+        return [LabelScore(row.label, row.score) for row in self.rows if row.label]
+
+    def set_labels(self, labels: list[LabelScore], groups: dict[str, list[str]] | None = None, per_group: int = 5):
+        self.rows = bar_rows(labels, groups or {}, per_group)
+        self.setFixedHeight(max(1, len(self.rows)) * self.ROW + 4)
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        text_width = 130
-        bar_space = max(10, self.width() - text_width - 50)
-        for i, item in enumerate(self.labels):
-            y = 2 + i * self.ROW
-            painter.setPen(palette.windowText().color())
-            painter.drawText(
-                QRectF(0, y, text_width - 8, self.ROW),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                item.label,
-            )
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(palette.mid().color())
-            painter.drawRoundedRect(QRectF(text_width, y + 4, bar_space, self.ROW - 8), 3, 3)
-            painter.setBrush(label_colour(item.label))
-            painter.drawRoundedRect(QRectF(text_width, y + 4, max(2.0, bar_space * item.score), self.ROW - 8), 3, 3)
-            painter.setPen(palette.windowText().color())
-            painter.drawText(
-                QRectF(text_width + bar_space + 6, y, 44, self.ROW), Qt.AlignmentFlag.AlignVCenter, f"{item.score:.2f}"
-            )
-        painter.end()
-
-
-class Timeline(QWidget):
-    """The top label of each segment along the file; a click asks to play from there."""
-
-    seek_requested = Signal(float)  # seconds
-
-    def __init__(
-        self, parent: QWidget | None = None, colour: Callable[[str], QColor] = label_colour, whole_names: bool = False
-    ) -> None:
-        """``whole_names``: name a segment only where the name fits whole, not cut off at its end (a call's many
-        short stretches, whose colours are named beside the timeline)."""
-        super().__init__(parent)
-        self.colour = colour
-        self.whole_names = whole_names
-        self.segments: list[tuple[float, float, list[LabelScore]]] = []
-        self.duration = 1e-6  # never 0: positions are drawn as a share of it
-        self.position = 0.0
-        self.setMinimumHeight(46)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def set_segments(self, segments: list[tuple[float, float, list[LabelScore]]], duration: float) -> None:
-        self.segments = segments
-        self.duration = max(duration, max((end for _, end, _ in segments), default=0.0), 1e-6)
-        self.position = 0.0
-        self.update()
-
-    def set_position(self, seconds: float) -> None:
-        self.position = seconds
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        palette = self.palette()
-        width, height = self.width(), self.height()
-        painter.fillRect(0, 0, width, height - 16, palette.mid().color())
-        for start, end, labels in self.segments:
-            x0, x1 = start / self.duration * width, end / self.duration * width
-            if labels:
-                fill = self.colour(labels[0].label)
-                painter.fillRect(QRectF(x0, 0, max(1.0, x1 - x0 - 1), height - 16), fill)
-                name = labels[0].label
-                if not self.whole_names or self.fontMetrics().horizontalAdvance(name) <= x1 - x0 - 4:
-                    painter.setPen(QColor("white") if fill.lightness() < 170 else QColor("black"))
-                    painter.drawText(QRectF(x0 + 3, 0, x1 - x0 - 4, height - 16), Qt.AlignmentFlag.AlignVCenter, name)
-        painter.setPen(palette.windowText().color())
-        painter.drawText(QRectF(0, height - 15, width, 15), Qt.AlignmentFlag.AlignLeft, "0:00")
-        minutes, seconds = divmod(int(self.duration), 60)
-        painter.drawText(QRectF(0, height - 15, width, 15), Qt.AlignmentFlag.AlignRight, f"{minutes}:{seconds:02d}")
-        x = self.position / self.duration * width
-        painter.setPen(palette.highlight().color())
-        painter.drawLine(int(x), 0, int(x), height - 16)
-        painter.end()
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        seconds = event.position().x() / max(1, self.width()) * self.duration
-        for start, end, _ in self.segments:
-            if start <= seconds < end:
-                self.seek_requested.emit(start)
-                return
-        self.seek_requested.emit(seconds)
+        with painting(self) as painter:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            palette = self.palette()
+            bar_space = max(10, self.width() - self.TEXT - self.SCORE - 6)
+            metrics = self.fontMetrics()
+            for i, row in enumerate(self.rows):
+                y = 2 + i * self.ROW
+                painter.setPen(palette.windowText().color())
+                if not row.label:
+                    heading = QFont(self.font())
+                    heading.setBold(True)
+                    painter.setFont(heading)
+                    painter.drawText(QRectF(0, y, self.width(), self.ROW), Qt.AlignmentFlag.AlignVCenter, row.group)
+                    painter.setFont(self.font())
+                    continue
+                name = metrics.elidedText(row.label, Qt.TextElideMode.ElideRight, self.TEXT - 8)
+                align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                painter.drawText(QRectF(0, y, self.TEXT - 8, self.ROW), align, name)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(palette.mid().color())
+                painter.drawRoundedRect(QRectF(self.TEXT, y + 4, bar_space, self.ROW - 8), 3, 3)
+                painter.setBrush(label_colour(row.label))
+                width = max(2.0, bar_space * row.fraction)
+                painter.drawRoundedRect(QRectF(self.TEXT, y + 4, width, self.ROW - 8), 3, 3)
+                painter.setPen(palette.windowText().color())
+                score = QRectF(self.TEXT + bar_space + 6, y, self.SCORE, self.ROW)
+                painter.drawText(score, Qt.AlignmentFlag.AlignVCenter, f"{row.score:.2f}")

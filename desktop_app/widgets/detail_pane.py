@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from core.records import LabelScore, ResultRow
 from core.store import Store
 from core.tagwrite import TagWriteError, read_tags
 
-from .charts import LabelBars, Timeline
+from .charts import LabelBars
+from .elided_label import ElidedLabel
 from .formatting import format_duration
 from .player import Player
+from .timeline import Timeline
 
 
 class DetailPane(QWidget):
@@ -20,12 +23,10 @@ class DetailPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Select a file")
+        self.title = ElidedLabel("Select a file")  # a long name or path is elided: the window keeps its width
         self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
-        self.title.setWordWrap(True)
-        self.subtitle = QLabel("")
+        self.subtitle = ElidedLabel("")
         self.subtitle.setStyleSheet("color: palette(mid);")
-        self.subtitle.setWordWrap(True)
         self.bars = LabelBars()
         self.timeline = Timeline()
         self.player = Player()
@@ -54,8 +55,9 @@ class DetailPane(QWidget):
         self.title.setText(Path(row.path).name)
         detail = f"{row.path}\n{format_duration(row.duration_s)} · {row.model}"
         self.subtitle.setText(detail if row.status == "tagged" else f"{detail}\n{row.status}: {row.error or ''}")
-        self.bars.set_labels(store.file_labels(row.path, row.model))
-        self.timeline.set_segments(self._segments(store, row), row.duration_s or 0.0)
+        _labels, groups = store.model_labels(row.model)
+        self.bars.set_labels(store.file_labels(row.path, row.model), groups)
+        self.timeline.set_segments(self._segments(store, row), row.duration_s or 0.0, f"No timeline: {row.status}")
         self._show_tags(Path(row.path))
         if Path(row.path).is_file():
             self.player.load(row.path)
@@ -73,10 +75,13 @@ class DetailPane(QWidget):
         try:
             tags = read_tags(path) if path.is_file() else {}
         except TagWriteError as error:
-            self.tags.addRow(QLabel(str(error)))
+            message = QLabel(str(error))
+            message.setWordWrap(True)
+            self.tags.addRow(message)
             return
         for key in ("title", "artist", "album", "genre", "date"):
             if key in tags:
-                self.tags.addRow(f"{key.capitalize()}:", QLabel("; ".join(tags[key])))
+                value = ElidedLabel("; ".join(tags[key]), mode=Qt.TextElideMode.ElideRight)
+                self.tags.addRow(f"{key.capitalize()}:", value)
         if not self.tags.rowCount():
             self.tags.addRow(QLabel("No tags"))

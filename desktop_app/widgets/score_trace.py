@@ -9,6 +9,7 @@ from PySide6.QtGui import QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from .charts import label_colour
+from .painting import painting
 
 TRACE_FRAMES = 150  # 12 s of 80 ms frames
 
@@ -33,26 +34,25 @@ class ScoreTrace(QWidget):
         self.update()  # coalesced by Qt: one repaint per event-loop pass
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        width, height = self.width(), self.height() - 4
-        painter.fillRect(self.rect(), self.palette().base())
-        step = width / max(1, TRACE_FRAMES - 1)
-        for word, values in self.history.items():
-            colour = label_colour(word)
-            threshold = self.thresholds.get(word)
-            if threshold is not None:
-                painter.setPen(QPen(colour, 1, Qt.PenStyle.DashLine))
-                y = 2 + height * (1 - threshold)
-                painter.drawLine(QPointF(0, y), QPointF(width, y))
-            painter.setPen(QPen(colour, 2))
-            points = [QPointF(i * step, 2 + height * (1 - v)) for i, v in enumerate(values)]
-            for a, b in zip(points, points[1:], strict=False):
-                painter.drawLine(a, b)
-        painter.setPen(self.palette().windowText().color())
-        x = 6.0
-        for word in self.history:
-            painter.setPen(label_colour(word))
-            painter.drawText(QRectF(x, 4, 140, 16), word)
-            x += 110
-        painter.end()
+        with painting(self) as painter:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            width, height = self.width(), self.height() - 4
+            painter.fillRect(self.rect(), self.palette().base())
+            step = width / max(1, TRACE_FRAMES - 1)
+            for word, values in self.history.items():
+                colour = label_colour(word)
+                threshold = self.thresholds.get(word)
+                if threshold is not None:
+                    painter.setPen(QPen(colour, 1, Qt.PenStyle.DashLine))
+                    y = 2 + height * (1 - threshold)
+                    painter.drawLine(QPointF(0, y), QPointF(width, y))
+                painter.setPen(QPen(colour, 2))
+                points = [QPointF(i * step, 2 + height * (1 - v)) for i, v in enumerate(values)]
+                for a, b in zip(points, points[1:], strict=False):
+                    painter.drawLine(a, b)
+            painter.setPen(self.palette().windowText().color())
+            x = 6.0
+            for word in self.history:
+                painter.setPen(label_colour(word))
+                painter.drawText(QRectF(x, 4, 140, 16), word)
+                x += 110
