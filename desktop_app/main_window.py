@@ -9,7 +9,6 @@ from PySide6.QtCore import QSettings, QSize, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -27,6 +26,7 @@ from core.runs.requests import CallsRequest, KeywordRequest, TagRequest
 from core.runs.stages import warm_up
 from core.store import Store, StoreError
 
+from .menus import WindowMenus
 from .pages.calls import CallsPage
 from .pages.library import LibraryPage
 from .pages.listen import ListenPage
@@ -34,11 +34,14 @@ from .pages.models import ModelsPage
 from .pages.results import ResultsPage
 from .pages.settings import SettingsPage
 from .pages.train.wizard import TrainWizard
-from .settings import AppSettings
+from .settings import AppSettings, open_settings
+from .widgets.elided_label import ElidedLabel
 from .workers.tag import TagWorker
 from .workers.thread import start_in_thread
 
 REFRESH_MS = 1500  # how often the results table re-reads during a run
+SIZE = QSize(1280, 800)  # the window's size on a screen big enough for it
+FRAME = QSize(16, 48)  # room kept on the screen for the window's frame and title bar
 ICON = Path(__file__).parent / "resources" / "earmark.svg"
 NAV_STYLE = """
 QListWidget#nav { border: none; background: palette(base); font-size: 14px; padding-top: 8px; }
@@ -54,11 +57,10 @@ class MainWindow(QMainWindow):
     def __init__(self, qsettings: QSettings | None = None) -> None:
         super().__init__()
         warm_up()  # before the event loop runs: the first run's DSP imports would otherwise stall it
-        self.qsettings = qsettings or QSettings("Earmark", "Earmark")
+        self.qsettings = qsettings or open_settings()  # under the data directory: EARMARK_HOME moves it too
         self.settings = AppSettings.load(self.qsettings)
         self.setWindowTitle("Earmark")
         self.setWindowIcon(QIcon(str(ICON)))
-        self.resize(1280, 800)
         self.thread: QThread | None = None
         self.worker: TagWorker | None = None
         self.store = self._open_store()
@@ -98,7 +100,6 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, activated=lambda n=number - 1: self.nav.setCurrentRow(n))
         self.nav.currentRowChanged.connect(self._show_page)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -106,8 +107,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
-        self.status_label = QLabel("")
-        self.statusBar().addPermanentWidget(self.status_label)
+        self.status_label = ElidedLabel("")  # a long model name or path is elided, never widens the window
+        self.statusBar().addPermanentWidget(self.status_label, 1)
+        self.menus = WindowMenus(self)
 
         self.library.tag_requested.connect(self.start_run)
         self.library.keywords_requested.connect(lambda: self.start_run("keywords"))
@@ -126,6 +128,21 @@ class MainWindow(QMainWindow):
         self._update_status()
         if self.store is None:
             self.library.status.setText(f"{self.store_error} — choose another database in Settings.")
+        if self.settings.notice:
+            self.statusBar().showMessage(self.settings.notice, 20000)
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """Open within the screen's free area, and never grow past it: the window's minimum is what its
+        pages need now, capped by the screen, and held there (a long name shown later elides instead)."""
+        free = self.screen().availableGeometry().size() - FRAME
+        central = self.centralWidget()
+        central.setMinimumSize(central.minimumSizeHint().boundedTo(free - QSize(0, self._chrome_height())))
+        self.resize(SIZE.boundedTo(free))
+
+    def _chrome_height(self) -> int:
+        """The menu and status bars' height, which the central widget shares the window's height with."""
+        return self.menuBar().sizeHint().height() + self.statusBar().sizeHint().height()
 
     def _update_library_summary(self) -> None:
         if self.store is None:
@@ -153,13 +170,16 @@ class MainWindow(QMainWindow):
 
     # --- pages ----------------------------------------------------------------------------------
 
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(self.PAGES.index(name))
+
     def _show_page(self, row: int) -> None:
         self.pages.setCurrentIndex(row)
         if self.PAGES[row] == "Models":
             self.models.device, self.models.backend = self.settings.device, self.settings.backend
             self.models.reload()
 
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
         """Ctrl+F: the Calls page's search over transcripts there, else the results' path filter."""
         if self.pages.currentWidget() is self.calls:
             self.calls.search.setFocus()
@@ -199,17 +219,19 @@ class MainWindow(QMainWindow):
 
     # --- a run ----------------------------------------------------------------------------------
 
-    def start_run(self, task: str = "tags") -> None:
+    def start_run(self, task: str = "tags", files: list[Path] | None = None) -> None:
         """Tag the library's folders, search them for the Listen page's words (``keywords``), or analyse the
-        call recordings in them (``calls``)."""
+        call recordings in them (``calls``). With ``files`` (Re-tag on the results' rows), tag those files
+        again, whether or not they changed."""
         if self.thread is not None:
+            self.statusBar().showMessage("A run is in progress: wait for it, or cancel it on the Library page", 10000)
             return
         keywords = task == "keywords"
         choice = self.listen.choice() if keywords else None
         if keywords and choice is None:
             self.library.run_failed("choose wake words, a keyword examples folder or a model on the Listen page first")
             return
-        folders = [Path(f) for f in self.library.folder_list()]
+        folders = files if files is not None else [Path(f) for f in self.library.folder_list()]
         present = [f for f in folders if f.exists()]
         gone = [str(f) for f in folders if not f.exists()]
         if not present:
@@ -218,7 +240,7 @@ class MainWindow(QMainWindow):
         if gone:
             self.statusBar().showMessage(f"Skipped, no longer there: {', '.join(gone)}", 10000)
         try:
-            request = self._request(present, task, choice)
+            request = self._request(present, task, choice, force=files is not None)
         except EarmarkError as error:
             self.library.run_failed(str(error))
             return
@@ -238,7 +260,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.start()
 
     def _request(
-        self, folders: list[Path], task: str, listen: ListenRequest | None
+        self, folders: list[Path], task: str, listen: ListenRequest | None, force: bool = False
     ) -> TagRequest | KeywordRequest | CallsRequest:
         """The run the window's settings ask for: the same request the CLI would build."""
         s = self.settings
@@ -246,7 +268,7 @@ class MainWindow(QMainWindow):
             return CallsRequest(tuple(folders), s.device)
         if listen is not None:
             return KeywordRequest(tuple(folders), replace(listen, device=s.device))
-        options = TagOptions(segment_top_k=s.top_k, coverage=s.coverage)
+        options = TagOptions(segment_top_k=s.top_k, coverage=s.coverage, force=force)
         return TagRequest(tuple(folders), s.model, s.backend, s.device, s.threads or None, options)
 
     def _mark_dirty(self, _progress: object) -> None:

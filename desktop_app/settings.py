@@ -1,14 +1,44 @@
-"""The app's settings, persisted with QSettings (DB location, model, device, thresholds...)."""
+"""The app's settings (database, model, device, thresholds, folders), kept under Earmark's data directory.
+
+They live in ``settings.ini`` beside the database and the converted models, so ``EARMARK_HOME`` moves
+everything at once: a second home never opens the first one's database or asks for its models.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
 from core.models.catalog import DEFAULT_MODEL
-from core.paths import default_db_path
+from core.models.registry import available_names
+from core.paths import data_dir, default_db_path
+
+
+def settings_path() -> Path:
+    return data_dir() / "settings.ini"
+
+
+def open_settings() -> QSettings:
+    """The settings file of the current data directory (``EARMARK_HOME`` when set).
+
+    The first time in the default home, the settings kept before in ``~/.config`` are taken over, so an
+    update keeps the owner's folders and database; another home starts afresh, isolated.
+    """
+    settings = QSettings(str(settings_path()), QSettings.Format.IniFormat)
+    if not settings.allKeys() and "EARMARK_HOME" not in os.environ:
+        legacy = QSettings("Earmark", "Earmark")
+        for key in legacy.allKeys():
+            settings.setValue(key, legacy.value(key))
+        settings.sync()
+    return settings
+
+
+def model_exists(spec: str) -> bool:
+    """A built-in or installed model name, or a model folder: cheap, nothing loaded or converted."""
+    return spec in available_names() or Path(spec).expanduser().is_dir()
 
 
 @dataclass
@@ -22,11 +52,14 @@ class AppSettings:
     top_k: int = 5
     genre_threshold: float = 0.15  # the score a label needs to be written as a genre tag
     folders: list[str] = field(default_factory=list)
+    notice: str = field(default="", metadata={"saved": False})  # what loading changed, for the status bar
 
     @classmethod
     def load(cls, store: QSettings) -> AppSettings:
+        """The saved settings; a saved model that is gone (deleted, or installed under another home) falls
+        back to the default model, and ``notice`` says so, rather than every Tag failing with "no model"."""
         settings = cls()
-        for item in fields(cls):
+        for item in _saved_fields():
             default = getattr(settings, item.name)
             value = store.value(item.name, default)
             if isinstance(default, list):
@@ -36,13 +69,20 @@ class AppSettings:
             elif isinstance(default, int):
                 value = int(value)
             setattr(settings, item.name, value)
+        if settings.model != DEFAULT_MODEL and not model_exists(settings.model):
+            settings.notice = f"Model {settings.model!r} is no longer installed: using {DEFAULT_MODEL}"
+            settings.model = DEFAULT_MODEL
         return settings
 
     def save(self, store: QSettings) -> None:
-        for item in fields(self):
+        for item in _saved_fields():
             store.setValue(item.name, getattr(self, item.name))
         store.sync()
 
     @property
     def db(self) -> Path:
         return Path(self.db_path).expanduser()
+
+
+def _saved_fields() -> list:
+    return [item for item in fields(AppSettings) if item.metadata.get("saved", True)]

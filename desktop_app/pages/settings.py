@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from core.models.catalog import COVERAGES, DEVICES, RUNTIMES
 
-from ..settings import AppSettings
+from ..settings import AppSettings, settings_path
 
 
 class SettingsPage(QWidget):
@@ -64,7 +64,9 @@ class SettingsPage(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Settings</h2>"))
-        layout.addWidget(QLabel("Changes apply to the next run and are kept for the next launch."))
+        kept = QLabel(f"Changes apply to the next run and are kept for the next launch, in {settings_path()}.")
+        kept.setWordWrap(True)
+        layout.addWidget(kept)
         layout.addWidget(box)
         layout.addStretch(1)
         form.addRow("Database", db_row)
