@@ -16,16 +16,9 @@ from .common import printable
 class TerminalProgress(RunObserver):
     """A :class:`~core.runs.observer.RunObserver` that draws on stderr and prints each file's top labels."""
 
-    def __init__(
-        self,
-        shown_labels: list[str],
-        top_k: int,
-        print_files: bool,
-        enabled: bool = True,
-        hits: bool = False,
-        model: str = "",
-    ) -> None:
-        self.shown = set(shown_labels)
+    def __init__(self, top_k: int, print_files: bool, enabled: bool = True, hits: bool = False) -> None:
+        self.shown: set[str] = set()
+        self.model = ""
         self.hits = hits  # keyword search: print each hit's time rather than the top labels
         self.top_k = top_k
         self.print_files = print_files
@@ -33,7 +26,15 @@ class TerminalProgress(RunObserver):
         self.bar: tqdm | None = None
         self.audio_seconds = 0.0
         self.started = time.monotonic()
+
+    def show(self, shown_labels: list[str], model: str) -> None:
+        """The labels printed for each file, and the model's name, once the run knows its model."""
+        self.shown = set(shown_labels)
         self.model = model
+
+    def preparing(self, step: str) -> None:
+        if self.enabled:
+            tqdm.write(f"earmark: {step}", file=sys.stderr)
 
     def loaded(self, description: str) -> None:
         if self.enabled and not self.hits:  # a keyword search says what it searches for instead

@@ -87,13 +87,13 @@ def run(args: argparse.Namespace) -> int:
     request = _request(args)
     keywords = args.task == "keywords"
     with open_store(args.db) as store:
-        tagger = build_run(request, store)
+        # told about the model's first-run preparation while the run is built, then which labels to show
+        progress = TerminalProgress(args.top_k, not args.quiet and not args.json, enabled=not args.quiet, hits=keywords)
+        tagger = build_run(request, store, progress)
         info = tagger.analyser
         group = args.group or ("genre" if "genre" in info.label_groups else None)
         shown = info.group(group) if args.task == "tags" else info.labels
-        tagger.observer = progress = TerminalProgress(
-            shown, args.top_k, not args.quiet and not args.json, enabled=not args.quiet, hits=keywords, model=info.name
-        )
+        progress.show(shown, info.name)
         if keywords and not args.quiet:
             print(f"earmark: searching for {', '.join(info.labels)}", file=sys.stderr)
         summary = tagger.run(list(request.paths))

@@ -33,6 +33,9 @@ class RunObserver:
     The base class hears nothing; front ends override what they show.
     """
 
+    def preparing(self, step: str) -> None:
+        """A model is being made ready for its first run (converted, exported): slow, and only once."""
+
     def loaded(self, description: str) -> None:
         """The model is loaded and runs as ``description`` (only when there is something to read)."""
 

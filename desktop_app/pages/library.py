@@ -181,6 +181,10 @@ class LibraryPage(QWidget):
         self.current.setText("")
         self.set_running(True)
 
+    def preparing(self, step: str) -> None:
+        """A model's first run: converting or exporting takes a while, and says so rather than sit at 0 files."""
+        self.status.setText(f"{step[:1].upper()}{step[1:]}…")
+
     def planned(self, total: int, skipped: int) -> None:
         self.total = total
         self.bar.setRange(0, max(total, 1))

@@ -46,6 +46,9 @@ class _SignalObserver(RunObserver):
         self.current = ""
         self.started = time.monotonic()
 
+    def preparing(self, step: str) -> None:
+        self.worker.preparing.emit(step)
+
     def planned(self, plan: Plan) -> None:
         self.total = len(plan.jobs)
         self.started = time.monotonic()
@@ -73,6 +76,7 @@ class _SignalObserver(RunObserver):
 class TagWorker(QObject):
     """One tagging request on its own thread; it ends with ``finished``, or ``failed`` if the run cannot happen."""
 
+    preparing = Signal(str)  # a model's first-run step (converting, exporting): slow, once
     planned = Signal(int, int)  # files to tag, files skipped as unchanged
     current_file = Signal(str)
     progress = Signal(object)  # Progress

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ...models.registry import resolve
+from ...models.prepare import export_for_auto, resolve_prepared
 from ...models.windows import concat_features, window_count
 from ...records import FileStat, FileTags
 from ...store import Store
@@ -73,11 +73,13 @@ class TagRun(Run):
 
 def build(request: TagRequest, store: Store, observer: RunObserver | None, stop: threading.Event | None) -> Run:
     """Resolve the model now (a bad name fails before anything is read); load it only if there is work."""
-    info = resolve(request.model)
+    observer = observer or RunObserver()
+    info = resolve_prepared(request.model, observer.preparing)
 
     def load() -> TagTask:
         from ...models.runtime import load_backend
 
+        export_for_auto(info, request.backend, request.device, observer.preparing)
         return TagTask(load_backend(info, request.backend, request.device, request.threads), request.options)
 
     return Run(info, load, store, request.options, observer, stop, request.engine)
