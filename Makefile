@@ -43,8 +43,8 @@ screenshots: $(STAMP) system system-test
 	$(PY) tools/screenshots.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check core desktop_app tests bench tools
-	$(VENV)/bin/ruff format --check core desktop_app tests
+	$(VENV)/bin/ruff check core desktop_app beetsplug tests bench tools
+	$(VENV)/bin/ruff format --check core desktop_app beetsplug tests
 
 venv: $(STAMP)
 
