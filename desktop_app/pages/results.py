@@ -71,7 +71,7 @@ class ResultsPage(QWidget):
         self.model_box = QComboBox()
         # keyword searches are named for their words: room for most of the name, the rest in the tooltip
         self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_box.setMinimumContentsLength(22)
+        self.model_box.setMinimumContentsLength(14)
         self.model_box.currentTextChanged.connect(self.model_box.setToolTip)
         self.group_box = QComboBox()
         self.label_box = QComboBox()
@@ -128,6 +128,7 @@ class ResultsPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([3, 2])  # 3:2 from the start: the table's many columns would squeeze the pane to a sliver
         QVBoxLayout(self).addWidget(splitter)
 
         self._debounce = QTimer(self, singleShot=True, interval=250, timeout=self.apply_filters)

@@ -48,17 +48,18 @@ class BarRow:
 
 
 OTHER = "other"  # the labels no group holds
+FIRST = "genre"  # shown first, as the CLI and the Results page do
 
 
 def bar_rows(labels: list[LabelScore], groups: dict[str, list[str]], per_group: int) -> list[BarRow]:
-    """A file's labels by group, in the model's group order, each group's best ``per_group`` first.
+    """A file's labels by group (genres first, then the model's order), each group's best ``per_group`` first.
 
     Each group is scaled to its own best score: moods at 0.05 next to genres at 0.6 would otherwise be
     slivers, though the best mood is as telling among moods as the best genre among genres. Without
     groups, one unnamed group holds every label.
     """
     group_of = {label: name for name, members in groups.items() for label in members}
-    by_group: dict[str, list[LabelScore]] = {name: [] for name in groups}
+    by_group: dict[str, list[LabelScore]] = {name: [] for name in sorted(groups, key=lambda name: name != FIRST)}
     for item in labels:
         by_group.setdefault(group_of.get(item.label, OTHER if groups else ""), []).append(item)
     rows = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.records import LabelScore, ResultRow
 from core.store import Store
@@ -16,6 +16,8 @@ from .elided_label import ElidedLabel
 from .formatting import format_duration
 from .player import Player
 from .timeline import Timeline
+
+WIDTH = 400  # pixels the pane asks for beside the table
 
 
 class DetailPane(QWidget):
@@ -43,13 +45,26 @@ class DetailPane(QWidget):
         tags_box = QGroupBox("Tags in the file")
         tags_box.setLayout(self.tags)
 
+        boxes = QWidget()
+        boxes_layout = QVBoxLayout(boxes)
+        boxes_layout.setContentsMargins(0, 0, 0, 0)
+        for box in (labels_box, timeline_box, tags_box):
+            boxes_layout.addWidget(box)
+        boxes_layout.addStretch(1)
+        scroll = QScrollArea()  # a model with many label groups on a small screen: the pane scrolls, never clips
+        scroll.setWidget(boxes)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(boxes.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
-        layout.addWidget(labels_box)
-        layout.addWidget(timeline_box)
-        layout.addWidget(tags_box)
-        layout.addStretch(1)
+        layout.addWidget(scroll, 1)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """Room for the bars and the timeline beside a table with many columns, which would take it all."""
+        return QSize(WIDTH, super().sizeHint().height())
 
     def show_file(self, store: Store, row: ResultRow) -> None:
         self.title.setText(Path(row.path).name)
