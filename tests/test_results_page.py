@@ -258,6 +258,9 @@ def test_write_genres_is_offered_only_for_a_model_with_a_genre_group(qtbot, wind
     select_first(window)
     write = next(a for a in window.menus.row_menu().actions() if a.text() == "Write tags…")
     assert not write.isEnabled()
+    tools = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Tools")
+    tools.aboutToShow.emit()
+    assert not window.menus.write.isEnabled()
 
 
 # --- 9. menus --------------------------------------------------------------------------------------------------
