@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
             return
         self.library.run_started()
         worker = TagWorker(request, self.settings.db)
+        worker.preparing.connect(self.library.preparing)
         worker.planned.connect(self.library.planned)
         worker.current_file.connect(self.library.show_current)
         worker.progress.connect(self.library.show_progress)
