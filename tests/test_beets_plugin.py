@@ -183,7 +183,7 @@ def test_a_model_without_genres_is_one_clear_error(tmp_path: Path, beets_config)
 def test_no_earmark_database_is_one_clear_error(tmp_path: Path, beets_config) -> None:
     beets_config["earmark"]["db"] = str(tmp_path / "nowhere.db")
     with pytest.raises(UserError, match="no Earmark database at .*nowhere.db: run `earmark tag`"):
-        beet_earmark(Library(":memory:", str(tmp_path)))
+        beet_earmark(Library(str(tmp_path / "empty.db"), str(tmp_path)))
     assert not (tmp_path / "nowhere.db").exists()  # not created empty
 
 
