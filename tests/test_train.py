@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 import torch
 from transformers import AutoFeatureExtractor
 
@@ -192,7 +193,8 @@ def test_bad_base_and_unknown_labels_are_refused(capsys, tmp_path: Path, folder:
     assert main(["train", str(folder), "--base", str(tiny_model), "--validation", "0.9"]) == 1
     assert "validation share 0.9 must be above 0 and at most 0.5" in capsys.readouterr().err
     assert main(["train", str(folder), "--base", "whisper-large"]) == 1
-    assert "no base model 'whisper-large': use musicnn-msd, musicnn-mtt, whisper-tiny-en" in capsys.readouterr().err
+    refusal = capsys.readouterr().err
+    assert "no base model 'whisper-large': use musicnn-msd" in refusal and "whisper-tiny-en" in refusal
 
 
 def test_whisper_base_learns_spoken_words(tmp_path: Path) -> None:
@@ -218,3 +220,113 @@ def test_whisper_base_learns_spoken_words(tmp_path: Path) -> None:
     backend = load_backend(resolve("words"), "onnx")
     report, _ = evaluate_folder(backend, inspect_labelled_folder(tmp_path / "held-out"))
     assert report["accuracy"] >= 0.75
+
+
+def test_a_tiny_validation_set_is_flagged_and_not_called_better_than_chance(capsys, tmp_path: Path, tiny_model) -> None:
+    """The reported case: 2 labels x 5 files, one epoch, "100 % on 2 validation files"."""
+    folder = labelled_folder(tmp_path / "five", per_label=5)
+    code = main(["train", str(folder), "--base", str(tiny_model), "--out", "five", "--epochs", "1",
+                 "--batch-size", "4", "--unfreeze", "--learning-rate", "3e-3"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assessment = load_report(resolve("five").path)["assessment"]
+    assert assessment["files"] == 2 and assessment["chance"] == 0.5 and not assessment["better_than_chance"]
+    assert assessment["interval"][0] < 0.5
+    assert "warning: only 2 validation files" in out and "fewer than 5 validation files for 'noise' 1" in out
+    assert "95 % confidence interval" in out and "not shown to be better than chance" in out
+
+    assert main(["evaluate", str(folder), "--model", "five"]) == 0
+    assert "on 10 files (95 % confidence interval" in capsys.readouterr().out
+
+
+def test_the_assessment_needs_enough_files_and_scores_that_differ() -> None:
+    from core.train.trust import assess
+
+    labels = ["no", "yes"]
+    truth = np.array([0, 1] * 20)
+    sure = np.eye(2)[truth] * 0.9 + 0.05
+    trusted = assess(truth, sure, labels)
+    assert trusted.better_than_chance and not trusted.warnings and trusted.interval[0] > 0.9
+    flat = np.where(np.eye(2)[truth] > 0, 0.501, 0.499)  # right every time, by a rounding error
+    flat_verdict = assess(truth, flat, labels)
+    assert flat_verdict.accuracy == 1.0 and not flat_verdict.better_than_chance
+    assert "nearly the same scores" in flat_verdict.warnings[0]
+
+
+def test_training_that_stops_early_reports_every_step_done(folder: Path, tmp_path: Path) -> None:
+    """A learning rate too small to change anything: epoch 2 is no better, patience 1 stops the run at 2 of 10."""
+    base = inspect_folder(tiny_wav2vec2(tmp_path / "w2v"))
+    events: list[TrainProgress] = []
+    options = TrainOptions(epochs=10, batch_size=4, augment=False, learning_rate=1e-12, patience=1)
+    result = TrainJob(inspect_labelled_folder(folder), base, "early", options, progress=events.append).run()
+    assert result.report["stopped"] == "early stopping" and len(result.report["history"]) == 2
+    last = [e for e in events if e.stage == "train"][-1]
+    assert last.done == last.total > 0
+
+
+def test_the_same_seed_trains_the_same_model(folder: Path, tmp_path: Path) -> None:
+    """Seed 42 twice: the same augmentation (speed, pitch, masks, the user's background), batches and weights."""
+    from safetensors.numpy import load_file
+
+    base = inspect_folder(tiny_wav2vec2(tmp_path / "w2v"))
+    rng = np.random.default_rng(3)
+    write(
+        tmp_path / "room" / "hum.wav", (0.05 * rng.normal(size=48000) + tone(3.0, freq=60.0)).astype(np.float32), 16000
+    )
+    summary = inspect_labelled_folder(folder)
+
+    def train(name: str, seed: int) -> tuple[list, dict]:
+        options = TrainOptions(epochs=2, batch_size=4, seed=seed, background=str(tmp_path / "room"))
+        report = TrainJob(summary, base, name, options).run().report
+        return [(r["eval_loss"], r["train_loss"]) for r in report["history"]], load_file(
+            str(models_dir() / name / "model.safetensors")
+        )
+
+    first, weights = train("seeded-1", 42)
+    again, same_weights = train("seeded-2", 42)
+    other, _ = train("seeded-3", 7)
+    assert first == again and all(np.array_equal(weights[k], same_weights[k]) for k in weights)
+    assert other != first
+    assert main(["train", str(folder), "--base", str(tmp_path / "w2v"), "--background", str(tmp_path / "none")]) == 1
+
+
+def test_speech_augmentation_changes_speed_pitch_and_masks_only_training_clips(tmp_path: Path) -> None:
+    from transformers import WhisperFeatureExtractor
+
+    from core.train.collate import Augmenter, Collator
+
+    word, _ = speak(tmp_path / "go.wav", "go", pad_s=0.2)
+    audio, _ = sf.read(str(word), dtype="float32")
+    extractor = WhisperFeatureExtractor(feature_size=80, chunk_length=2)
+    hum = tone(3.0, freq=1000.0, amplitude=0.5)
+    collate = Collator(extractor, extractor.n_samples, Augmenter(seed=1, speech=True, background=[hum]))
+    items = [{"audio": audio, "label": 0, "augment": on} for on in (False, True, True, True, True)]
+    features = collate(items)["input_features"].numpy()
+    plain = Collator(extractor, extractor.n_samples)(items[:1])["input_features"].numpy()[0]
+    assert np.array_equal(features[0], plain)  # validation clips pass untouched
+    for row in features[1:]:
+        assert not np.allclose(row, plain)
+    assert any((np.ptp(row, axis=1) == 0).any() for row in features[1:])  # SpecAugment: a band set to one value
+
+    augmenter = Augmenter(seed=2, speech=True)
+    lengths = {len(augmenter(audio)) for _ in range(6)}
+    assert len(lengths) > 1 and all(0.85 * len(audio) < n < 1.15 * len(audio) for n in lengths)  # speed
+    whistle = tone(3.0, freq=5000.0)  # far above the voice: only the background puts energy there
+    mixed, band = Augmenter(seed=3, background=[whistle]), round(5000 * len(audio) / 16000)
+    before = np.abs(np.fft.rfft(audio))[band - 2 : band + 3].max()
+    heard = [np.abs(np.fft.rfft(mixed(audio)))[band - 2 : band + 3].max() > 20 * before for _ in range(12)]
+    assert 2 <= sum(heard) <= 10  # about half the clips get the user's background
+
+
+def test_models_delete_removes_a_trained_model_but_never_a_builtin(capsys, tiny_model: Path) -> None:
+    import shutil
+
+    shutil.copytree(tiny_model, models_dir() / "mine")
+    assert main(["models", "delete", "mine"]) == 1  # not a terminal: it will not delete without --yes
+    assert "add --yes" in capsys.readouterr().err and (models_dir() / "mine").is_dir()
+    assert main(["models", "delete", "mine", "--yes"]) == 0
+    assert "deleted mine" in capsys.readouterr().out and not (models_dir() / "mine").exists()
+    assert main(["models", "delete", "musicnn-msd", "--yes"]) == 1
+    assert "built-in model and cannot be deleted" in capsys.readouterr().err
+    assert main(["models", "delete", "mine", "--yes"]) == 1
+    assert "no installed model 'mine'" in capsys.readouterr().err

@@ -1,10 +1,11 @@
-"""``earmark models``: what is installed, one model's labels and licence, ONNX export."""
+"""``earmark models``: what is installed, one model's labels and licence, ONNX export, deletion."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from .common import EXIT_OK
+from .common import EXIT_OK, CliError
 
 
 def add_commands(commands) -> None:
@@ -18,6 +19,10 @@ def add_commands(commands) -> None:
     export.set_defaults(handler=export_model)
     export.add_argument("name")
     export.add_argument("--int8", action="store_true", help="also quantise MatMul/Gemm to int8 (validated)")
+    delete = model_commands.add_parser("delete", help="delete a model you trained or installed (not a built-in)")
+    delete.set_defaults(handler=delete_installed)
+    delete.add_argument("name")
+    delete.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 
 def list_models(args: argparse.Namespace) -> int:
@@ -78,4 +83,18 @@ def export_model(args: argparse.Namespace) -> int:
             f"int8 (MatMul/Gemm): top-1 agreement {report.int8.top1_agreement:.1%} with fp32 on"
             f" {report.int8.windows} held-out windows, max score difference {report.int8.max_score_diff:.3f}: {verdict}"
         )
+    return EXIT_OK
+
+
+def delete_installed(args: argparse.Namespace) -> int:
+    from ..models.removal import delete_model
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError(f"deleting {args.name} cannot be undone: add --yes to delete it without asking")
+        if input(f"Delete the model {args.name}? This cannot be undone. [y/N] ").strip().lower() not in ("y", "yes"):
+            print("kept", args.name)
+            return EXIT_OK
+    folder = delete_model(args.name)  # a built-in or unknown name: ModelError, one line
+    print(f"deleted {args.name} ({folder})")
     return EXIT_OK

@@ -47,7 +47,10 @@ def add_commands(commands) -> None:
     train.add_argument(
         "--patience", type=int, default=defaults.patience, help="epochs without progress before stopping"
     )
-    train.add_argument("--no-augment", action="store_true", help="no random gain, shift and noise")
+    train.add_argument("--no-augment", action="store_true", help="no augmentation (gain, shift, noise; "
+                       "for speech bases also speed, pitch and spectrogram masks)")  # fmt: skip
+    train.add_argument("--background", type=Path, default=None, metavar="DIR",
+                       help="your own background audio (room, street, music) to mix into training clips")  # fmt: skip
     train.add_argument("--seed", type=int, default=defaults.seed)
     train.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     train.add_argument("--export-onnx", action="store_true", help="also export the result to ONNX")
@@ -84,9 +87,13 @@ def _summary(folder: Path, for_training: bool = True):
     return summary
 
 
-def print_report(report: dict, labels: list[str]) -> None:
-    """Accuracy, per-label precision/recall and the confusion matrix, as a table."""
-    print(f"accuracy {report['accuracy']:.1%}, macro F1 {report['macro_f1']:.3f} on {report['examples']} examples")
+def print_report(report: dict, labels: list[str], unit: str = "examples") -> None:
+    """Accuracy with its 95 % interval, per-label precision/recall and the confusion matrix, as a table."""
+    low, high = report["accuracy_ci"]
+    print(
+        f"accuracy {report['accuracy']:.1%}, macro F1 {report['macro_f1']:.3f} on {report['examples']} {unit} "
+        f"(95 % confidence interval {low:.1%}-{high:.1%}, Wilson score)"
+    )
     width = max(8, *(len(label) for label in labels))
     print(f"  {'label':{width}}  precision  recall  support")
     for label in labels:
@@ -139,6 +146,7 @@ def train_model(args: argparse.Namespace) -> int:
         validation_fraction=args.validation,
         patience=args.patience,
         augment=not args.no_augment,
+        background=str(args.background) if args.background else None,
         seed=args.seed,
         device=args.device,
         export_onnx=args.export_onnx,
@@ -182,13 +190,27 @@ def train_model(args: argparse.Namespace) -> int:
     report = result.report
     print(f"validation ({report['data']['validation_files']} files, best epoch {report['best_epoch']}, "
           f"{report['stopped']}, {report['train_seconds']:.0f} s on {report['device']}):")  # fmt: skip
-    print_report(report["validation"], summary.labels)
+    print_report(report["validation"], summary.labels, unit="clips")
+    print_assessment(report["assessment"])
     print(f"installed {result.name} at {result.path}")
     if "onnx" in report:
         export = report["onnx"]
         print(f"ONNX export: {export['error']}" if "error" in export else "exported to ONNX (checked against torch)")
     print(f"tag with it: earmark tag --model {result.name} FOLDER")
     return interrupted() if result.cancelled else EXIT_OK
+
+
+def print_assessment(assessment: dict) -> None:
+    """Accuracy by validation file with its interval, and every reason not to trust it."""
+    low, high = assessment["interval"]
+    print(
+        f"by file: {assessment['right']} of {assessment['files']} validation files right, {assessment['accuracy']:.1%} "
+        f"(95 % confidence interval {low:.1%}-{high:.1%}; chance is {assessment['chance']:.1%})"
+    )
+    for warning in assessment["warnings"]:
+        print(f"  warning: {warning}")
+    if not assessment["better_than_chance"]:
+        print("  this model is not shown to be better than chance: check it on more files before tagging with it")
 
 
 def _describe(error: Exception) -> str:
@@ -204,7 +226,7 @@ def evaluate_model(args: argparse.Namespace) -> int:
     backend = load_backend(resolve(args.model))
     summary = _summary(args.folder, for_training=False)
     report, predictions = evaluate_folder(backend, summary)
-    print_report(report, backend.labels)
+    print_report(report, backend.labels, unit="files")
     wrong = [p for p in predictions if p.predicted != p.label]
     for prediction in wrong:
         print(f"  wrong: {prediction.path}: {prediction.label} -> {prediction.predicted} ({prediction.confidence:.2f})")

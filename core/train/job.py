@@ -1,27 +1,32 @@
 """One fine-tuning run: labelled folder + base model -> an installed Earmark model and its report.
 
 The ``transformers`` Trainer does the training (epoch evaluation, best-epoch reload, early
-stopping, fp16 on a GPU); this module wires the data to it, listens to it through a
-TrainerCallback (progress for the CLI and the wizard, cancellation), and installs the result
-atomically: the model is assembled in a hidden scratch folder under ``models/`` and renamed into
-place only when complete, so a crash or a cancel never leaves a half-written model.
+stopping, fp16 on a GPU); this module wires the data to it, listens to it through
+:class:`.progress.ProgressCallback` (progress for the CLI and the wizard, cancellation), and installs
+the result atomically: the model is assembled in a hidden scratch folder under ``models/`` and
+renamed into place only when complete, so a crash or a cancel never leaves a half-written model.
+
+A run is reproducible: one seed drives Python's, numpy's and torch's generators, the file split,
+the augmentation and the order of the training batches (no DataLoader workers, whose own random
+state would depend on scheduling), and torch runs its deterministic algorithms while it trains.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
 import warnings
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
 from ..models.backend import pick_device
@@ -31,37 +36,17 @@ from ..models.registry import ModelError, ModelInfo, inspect_folder
 from ..paths import models_dir
 from .bases import default_clip_seconds, prepare
 from .collate import Augmenter, Collator
-from .dataset import ClipDataset, FolderSummary, cut, split
-from .metrics import classification_report, trainer_metrics
+from .dataset import ClipDataset, DatasetError, FolderSummary, cut, load_background, split
+from .metrics import trainer_metrics
 from .options import TrainOptions
-from .report import REPORT_FILE
+from .progress import EpochRecord, ProgressCallback, TrainProgress
+from .report import REPORT_FILE, RunFacts, build_report
+
+__all__ = ["EpochRecord", "TrainCancelled", "TrainJob", "TrainOptions", "TrainProgress", "TrainResult"]
 
 
 class TrainCancelled(Exception):
     """Raised inside the job when the user cancels before any epoch finished."""
-
-
-@dataclass
-class EpochRecord:
-    epoch: int
-    train_loss: float | None
-    eval_loss: float
-    accuracy: float
-    macro_f1: float
-
-
-@dataclass
-class TrainProgress:
-    """What the CLI prints and the wizard draws; emitted after each step and each evaluation."""
-
-    stage: str  # "prepare", "train", "evaluate", "save"
-    message: str = ""
-    done: int = 0
-    total: int = 0
-    epoch: float = 0.0
-    eta_s: float | None = None
-    loss: float | None = None
-    history: list[EpochRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -108,55 +93,23 @@ class _WeightedTrainer(Trainer):
         return (loss, outputs) if return_outputs else loss
 
 
-class _Progress(TrainerCallback):
-    """Turns the Trainer's events into :class:`TrainProgress` and honours the cancel flag."""
+@contextmanager
+def deterministic(seed: int) -> Iterator[None]:
+    """Seed every generator and make torch pick deterministic kernels for the run, then restore the
+    process's settings (the app goes on tagging, where speed matters more than bit-exact repeats).
 
-    def __init__(self, job: TrainJob) -> None:
-        self.job = job
-        self.history: list[EpochRecord] = []
-        self.last_loss: float | None = None
-        self.started = time.monotonic()
-
-    def _emit(self, state, message: str = "") -> None:
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / state.global_step * (state.max_steps - state.global_step) if state.global_step else None
-        self.job.emit(
-            TrainProgress(
-                "train", message, state.global_step, state.max_steps, state.epoch or 0.0, eta,
-                self.last_loss, list(self.history),
-            )
-        )  # fmt: skip
-
-    def on_train_begin(self, args, state, control, **kwargs):
-        self.started = time.monotonic()
-        self._emit(state, "training")
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.job.cancelled:
-            control.should_training_stop = True
-        self._emit(state)
-
-    def on_epoch_end(self, args, state, control, **kwargs):
-        if self.job.cancelled:  # a cut-short epoch is neither evaluated nor kept
-            control.should_evaluate = False
-            control.should_save = False
-
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        if logs and "loss" in logs:
-            self.last_loss = float(logs["loss"])
-
-    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
-        metrics = metrics or {}
-        self.history.append(
-            EpochRecord(
-                round(state.epoch or 0),
-                self.last_loss,
-                float(metrics.get("eval_loss", float("nan"))),
-                float(metrics.get("eval_accuracy", 0.0)),
-                float(metrics.get("eval_macro_f1", 0.0)),
-            )
-        )
-        self._emit(state, f"epoch {self.history[-1].epoch}: accuracy {self.history[-1].accuracy:.1%}")
+    ``warn_only``: an operation with no deterministic kernel warns rather than failing the run."""
+    set_seed(seed)
+    before = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+    cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with it
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before[0], warn_only=before[1])
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn
 
 
 class TrainJob:
@@ -179,7 +132,7 @@ class TrainJob:
         self.device = pick_device(self.options.device)  # asking for CUDA without a GPU fails here, not after decoding
         self.progress = progress
         self._cancel = threading.Event()
-        self._listener = _Progress(self)
+        self._listener = ProgressCallback(self.emit, self._cancel.is_set)
 
     def cancel(self) -> None:
         """Stop at the end of the current step; the best finished epoch (if any) is still installed."""
@@ -208,23 +161,40 @@ class TrainJob:
     def _decoded(self, done: int, total: int) -> None:
         self.emit(TrainProgress("prepare", "decoding clips", done, total))
 
+    def _augmenter(self, rate: int) -> Augmenter | None:
+        options = self.options
+        if not options.augment:
+            return None
+        background = []
+        if options.background:
+            self.emit(TrainProgress("prepare", f"reading background audio in {options.background}"))
+            background = load_background(Path(options.background).expanduser(), rate)
+        return Augmenter(options.seed, rate, speech=self.base.architecture != "musicnn", background=background)
+
     def run(self) -> TrainResult:
+        """Train, evaluate the best epoch and install it; the same seed gives the same model."""
+        with deterministic(self.options.seed):
+            return self._run()
+
+    def _run(self) -> TrainResult:
         options = self.options
         started = time.monotonic()
-        set_seed(options.seed)
         labels = self.summary.labels
         clip_seconds = options.clip_seconds or default_clip_seconds(self.base, self.summary.durations())
         prepared = prepare(self.base, labels, clip_seconds, bool(options.freeze_backbone))
         rate = prepared.feature_extractor.sampling_rate
         try:
+            augmenter = self._augmenter(rate)
             train_set, validation_set = self._datasets(labels, prepared.clip_seconds, rate)
         except TrainCancelled:
             return TrainResult(self.name, None, {"stopped": "cancelled"}, cancelled=True)
+        except DatasetError as error:
+            raise ModelError(str(error)) from error
         counts = np.bincount([c.label_id for c in train_set.clips], minlength=len(labels)).astype(np.float32)
         weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)))
         remove_abandoned(self.target.parent, ".train-")  # whatever killed runs of any name left behind
         with staging(self.target, prefix=f".train-{self.name}-") as scratch:
-            trainer = self._trainer(prepared, train_set, validation_set, weights, scratch / "checkpoints")
+            trainer = self._trainer(prepared, train_set, validation_set, weights, augmenter, scratch / "checkpoints")
             with warnings.catch_warnings():
                 # checkpoint rotation on filesystems with coarse mtimes; it then orders by step, as wanted
                 warnings.filterwarnings("ignore", message="mtime may not be reliable")
@@ -234,7 +204,10 @@ class TrainJob:
             self.emit(TrainProgress("evaluate", "evaluating the best epoch on the validation files"))
             logits = trainer.predict(validation_set).predictions
             logits = logits[0] if isinstance(logits, tuple) else logits
-            report = self._report(prepared, trainer, train_set, validation_set, np.asarray(logits), started)
+            report = build_report(
+                self._facts(prepared, trainer, train_set, started), self.summary, validation_set.clips,
+                np.asarray(logits),
+            )  # fmt: skip
             self.emit(TrainProgress("save", f"installing {self.name}"))
             path = self._install(prepared, trainer, report, scratch / "model")
         if options.export_onnx:
@@ -247,7 +220,7 @@ class TrainJob:
                 report["onnx"] = {"error": str(error)}
         return TrainResult(self.name, path, report, cancelled=self.cancelled)
 
-    def _trainer(self, prepared, train_set, validation_set, weights, output_dir: Path) -> Trainer:
+    def _trainer(self, prepared, train_set, validation_set, weights, augmenter, output_dir: Path) -> Trainer:
         options = self.options
         cuda = self.device.type == "cuda"
         steps_per_epoch = max(1, -(-len(train_set) // options.batch_size))
@@ -257,7 +230,7 @@ class TrainJob:
             save_strategy="epoch",
             save_total_limit=1,
             load_best_model_at_end=True,
-            metric_for_best_model="macro_f1",
+            metric_for_best_model="selection",  # macro F1, ties broken by the lower loss (see metrics)
             greater_is_better=True,
             num_train_epochs=options.epochs,
             per_device_train_batch_size=options.batch_size,
@@ -267,6 +240,7 @@ class TrainJob:
             warmup_ratio=0.1,
             logging_steps=max(1, steps_per_epoch // 4),
             seed=options.seed,
+            data_seed=options.seed,
             fp16=cuda,
             use_cpu=not cuda,
             remove_unused_columns=False,
@@ -276,7 +250,6 @@ class TrainJob:
             save_safetensors=True,
             label_names=["labels"],
         )
-        augmenter = Augmenter(options.seed) if options.augment else None
         trainer = _WeightedTrainer(
             model=prepared.model,
             args=arguments,
@@ -288,63 +261,34 @@ class TrainJob:
             callbacks=[EarlyStoppingCallback(early_stopping_patience=options.patience), self._listener],
             class_weights=weights,
         )
-        trainer.remove_callback(PrinterCallback)  # progress goes through _Progress, not stdout
+        trainer.remove_callback(PrinterCallback)  # progress goes through ProgressCallback, not stdout
         return trainer
 
-    def _report(self, prepared, trainer, train_set, validation_set, logits: np.ndarray, started: float) -> dict:
-        labels = self.summary.labels
-        truth = np.array([c.label_id for c in validation_set.clips])
-        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
-        predicted = probabilities.argmax(axis=1)
-        files = sorted({c.path for c in validation_set.clips})
-        file_truth = np.array([next(c.label_id for c in validation_set.clips if c.path == f) for f in files])
-        file_scores = np.array([probabilities[[c.path == f for c in validation_set.clips]].mean(axis=0) for f in files])
-        history = [asdict(record) for record in self._listener.history]
-        best = max(history, key=lambda r: r["macro_f1"]) if history else None
+    def _facts(self, prepared, trainer: Trainer, train_set: ClipDataset, started: float) -> RunFacts:
+        history = self._listener.history
+        best_step = trainer.state.best_global_step
         stopped = (
             "cancelled"
             if self.cancelled
             else ("completed" if len(history) >= self.options.epochs else "early stopping")
         )
-        return {
-            "name": self.name,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "base": {
+        return RunFacts(
+            name=self.name,
+            base={
                 "name": self.base.name,
                 "architecture": self.base.architecture,
                 "licence": self.base.licence or "see the base model's folder",
             },
-            "device": str(trainer.args.device),
-            "train_seconds": round(time.monotonic() - started, 1),
-            "stopped": stopped,
-            "best_epoch": best["epoch"] if best else None,
-            "options": asdict(self.options),
-            "parameters": {"trainable": prepared.trainable, "total": prepared.total},
-            "data": {
-                **self.summary.to_json(),
-                "clip_seconds": prepared.clip_seconds,
-                "train_files": len({c.path for c in train_set.clips}),
-                "validation_files": len(files),
-                "train_clips": len(train_set),
-                "validation_clips": len(validation_set),
-            },
-            "history": history,
-            "validation": classification_report(truth, predicted, labels),
-            "validation_by_file": classification_report(file_truth, file_scores.argmax(axis=1), labels),
-            "misclassified": [
-                {
-                    "path": str(clip.path),
-                    "start_s": clip.start_s,
-                    "seconds": clip.seconds,
-                    "label": labels[clip.label_id],
-                    "predicted": labels[int(predicted[i])],
-                    "confidence": round(float(probabilities[i, predicted[i]]), 4),
-                }
-                for i, clip in enumerate(validation_set.clips)
-                if predicted[i] != clip.label_id
-            ],
-        }
+            device=str(trainer.args.device),
+            train_seconds=time.monotonic() - started,
+            stopped=stopped,
+            best_epoch=next((r.epoch for r in history if r.step == best_step), None),
+            options=asdict(self.options),
+            parameters={"trainable": prepared.trainable, "total": prepared.total},
+            clip_seconds=prepared.clip_seconds,
+            train_clips=train_set.clips,
+            history=[asdict(record) for record in history],
+        )
 
     def _install(self, prepared, trainer: Trainer, report: dict, folder: Path) -> Path:
         model = trainer.model

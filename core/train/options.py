@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ class TrainOptions:
     validation_fraction: float = 0.2
     patience: int = 3
     augment: bool = True
+    background: str | None = None  # a folder of the user's background audio, mixed into training clips
     seed: int = 42
     device: str = "auto"
     export_onnx: bool = False
@@ -35,6 +37,8 @@ class TrainOptions:
             raise ValueError(f"validation share {self.validation_fraction} must be above 0 and at most 0.5")
         if (self.clip_seconds is not None and self.clip_seconds <= 0) or (self.learning_rate or 1) <= 0:
             raise ValueError("clip length and learning rate must be positive")
+        if self.background and not Path(self.background).expanduser().is_dir():
+            raise ValueError(f"background {self.background} is not a folder")
         freeze = self.freeze_backbone if self.freeze_backbone is not None else base.architecture == "musicnn"
         rate = self.learning_rate or (1e-3 if freeze else 1e-4)
         return TrainOptions(**{**asdict(self), "freeze_backbone": freeze, "learning_rate": rate})

@@ -1,4 +1,5 @@
-"""Models: what is installed, licences and label groups, which one is active, ONNX export."""
+"""Models: what is installed, licences and label groups, which one is active, ONNX export, deleting
+a model the user trained (built-ins cannot be; deleting the active model makes the default active)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -14,9 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.models.catalog import BUILTINS
+from core.models.catalog import BUILTINS, DEFAULT_MODEL
 from core.models.onnx_backend import export_report
 from core.models.registry import ModelError, available_names, resolve
+from core.models.removal import delete_model
 from core.models.runtime import choose
 from core.train.report import load_report, summary_line
 
@@ -37,6 +40,7 @@ class ModelsPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAlternatingRowColors(True)
         self.table.itemSelectionChanged.connect(self._show_details)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
         self.details = QLabel("Select a model to see its labels.")
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.RichText)
@@ -49,6 +53,10 @@ class ModelsPage(QWidget):
         self.int8 = QCheckBox("also int8")
         self.export_button = QPushButton("Export to ONNX")
         self.export_button.clicked.connect(self._export_selected)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setToolTip("Delete the selected model you trained or installed; built-in models stay")
+        self.delete_button.setEnabled(False)
+        self.delete_button.clicked.connect(self._delete_selected)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -56,6 +64,7 @@ class ModelsPage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.int8)
         buttons.addWidget(self.export_button)
+        buttons.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Models</h2>"))
         layout.addWidget(self.table, 1)
@@ -110,6 +119,34 @@ class ModelsPage(QWidget):
         row = self.table.currentRow()
         item = self.table.item(row, 0) if row >= 0 else None
         return item.text().split("  ")[0] if item else None
+
+    def _update_buttons(self) -> None:
+        name = self._selected_name()
+        self.delete_button.setEnabled(bool(name) and name not in BUILTINS)
+
+    def _delete_selected(self) -> None:
+        """Ask, then delete; the active model falls back to the default, as it does when a model goes missing."""
+        name = self._selected_name()
+        if not name or name in BUILTINS or self._thread is not None:
+            return
+        active = " It is the active model: tagging will use the default model instead." if name == self.active else ""
+        asked = QMessageBox.question(
+            self, "Delete model", f"Delete the model {name}? This cannot be undone.{active}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        if asked != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            delete_model(name)
+        except ModelError as error:
+            self.message.setText(str(error))
+            return
+        self.message.setText(f"Deleted {name}.")
+        if name == self.active:
+            self.active = DEFAULT_MODEL
+            self.active_changed.emit(DEFAULT_MODEL)
+        self.details.setText("Select a model to see its labels.")
+        self.reload()
 
     def _use_selected(self) -> None:
         name = self._selected_name()

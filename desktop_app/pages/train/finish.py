@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizardPage
 
-from core.paths import models_dir
+from core.models.registry import ModelError
+from core.models.removal import delete_model
 
 from ...workers.export import ExportWorker
 from ...workers.thread import start_in_thread
@@ -27,7 +27,9 @@ class TrainFinishPage(QWizardPage):
         self.where = QLabel("")
         self.where.setWordWrap(True)
         self.activate = QCheckBox("Make it the active model (the Library tags with it)")
-        self.activate.setChecked(True)
+        self.caution = QLabel("")
+        self.caution.setWordWrap(True)
+        self.caution.setStyleSheet("color: #9a6700")
         self.export_button = QPushButton("Export to ONNX (faster on a CPU)")
         self.export_button.clicked.connect(self._export)
         self.discard_button = QPushButton("Discard this model")
@@ -41,6 +43,7 @@ class TrainFinishPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.where)
         layout.addWidget(self.activate)
+        layout.addWidget(self.caution)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -59,6 +62,15 @@ class TrainFinishPage(QWizardPage):
         self.export_button.setEnabled(not exported)
         self.discard_button.setEnabled(True)
         self.activate.setEnabled(True)
+        trusted = result.report["assessment"]["better_than_chance"]
+        self.activate.setChecked(trusted)  # ticked for the user only when the model is shown to beat guessing
+        self.caution.setText(
+            ""
+            if trusted
+            else "Not ticked: on its validation files this model is not shown to be better than guessing "
+            "(see the results page). Make it active only after checking it on more recordings."
+        )
+        self.caution.setVisible(not trusted)
 
     def _export(self) -> None:
         self.export_button.setEnabled(False)
@@ -75,7 +87,11 @@ class TrainFinishPage(QWizardPage):
         self.thread, self.worker = None, None
 
     def _discard(self) -> None:
-        shutil.rmtree(models_dir() / self.owner.result.name, ignore_errors=True)
+        try:
+            delete_model(self.owner.result.name)
+        except ModelError as error:
+            self.message.setText(str(error))
+            return
         self.message.setText(f"{self.owner.result.name} was deleted.")
         self.activate.setChecked(False)
         for widget in (self.activate, self.export_button, self.discard_button):

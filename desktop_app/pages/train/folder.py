@@ -1,11 +1,15 @@
-"""The wizard's first page: choose a labelled folder, read in a worker before Next opens."""
+"""The wizard's first page: choose a labelled folder, read in a worker before Next opens.
+
+A typed path is read once typing pauses (:data:`TYPING_PAUSE_MS`), as a chosen one is at once: a
+user who types or pastes a path should not have to guess that Enter is needed to open Next.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -25,6 +29,8 @@ from ...workers.train import FolderWorker
 if TYPE_CHECKING:
     from .wizard import TrainWizard
 
+TYPING_PAUSE_MS = 500
+
 
 class TrainFolderPage(QWizardPage):
     """Choose the folder; it is read (every file decoded once) in a worker before Next opens."""
@@ -39,7 +45,10 @@ class TrainFolderPage(QWizardPage):
         )
         self.path = QLineEdit()
         self.path.setPlaceholderText("/path/to/labelled folder")
-        self.path.editingFinished.connect(lambda: self.read(Path(self.path.text())))
+        self.path.editingFinished.connect(lambda: self.read(self._typed()))
+        self.typing = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
+        self.typing.timeout.connect(self._typed_pause)
+        self.path.textEdited.connect(self._edited)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.bar = QProgressBar()
@@ -56,6 +65,28 @@ class TrainFolderPage(QWizardPage):
         layout.addStretch(1)
         self.thread: QThread | None = None
         self.worker: FolderWorker | None = None
+        self.stale = False  # the path was edited while a read was under way
+
+    def _typed(self) -> Path:
+        return Path(self.path.text().strip()).expanduser()
+
+    def _edited(self, _text: str) -> None:
+        """The typed path changed: what was read no longer counts; read the new one when typing pauses."""
+        if self.owner.summary is not None and self.owner.summary.root != self._typed():
+            self.owner.summary = None
+            self.completeChanged.emit()
+        self.stale = self.thread is not None
+        self.typing.start()
+
+    def _typed_pause(self) -> None:
+        folder = self._typed()
+        if self.path.text().strip() and folder.is_dir():
+            self.read(folder)
+        elif self.thread is None:
+            self.message.setStyleSheet("")
+            self.message.setText(
+                "Not a folder (yet): type or paste the whole path, or Browse…" if self.path.text() else ""
+            )
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Labelled folder", self.path.text())
@@ -68,6 +99,7 @@ class TrainFolderPage(QWizardPage):
             return
         if self.owner.summary is not None and self.owner.summary.root == folder:
             return
+        self.stale = False
         worker = FolderWorker(folder)
         worker.progress.connect(self._progress)  # a method, not a lambda: it must run on the GUI thread
         worker.ready.connect(self._ready)
@@ -88,6 +120,8 @@ class TrainFolderPage(QWizardPage):
         self.bar.setValue(done)
 
     def _ready(self, summary: FolderSummary) -> None:
+        if self.stale:  # typing went on while it was read: the newer path is read next
+            return
         self.owner.summary = summary
         counts = summary.counts()
         skipped = f" {len(summary.skipped)} unreadable files will be skipped." if summary.skipped else ""
@@ -95,6 +129,8 @@ class TrainFolderPage(QWizardPage):
         self.completeChanged.emit()
 
     def _failed(self, reason: str) -> None:
+        if self.stale:
+            return
         self.message.setStyleSheet("color: #b3261e")
         self.message.setText("This folder cannot be trained on yet:\n• " + "\n• ".join(reason.splitlines()))
 
@@ -103,6 +139,8 @@ class TrainFolderPage(QWizardPage):
         if self.thread is not None:
             self.thread.wait()
         self.thread, self.worker = None, None
+        if self.stale and not self.owner.closing:
+            self._typed_pause()  # the path changed while the last one was read
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.owner.summary is not None

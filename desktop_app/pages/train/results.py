@@ -25,6 +25,9 @@ class TrainResultsPage(QWizardPage):
         self.setTitle("Results on the validation files")
         self.headline = QLabel("")
         self.headline.setWordWrap(True)
+        self.warnings = QLabel("")
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #9a6700")
         self.per_label = read_only_table(["Label", "Precision", "Recall", "F1", "Clips"])
         self.confusion = ConfusionMatrix()
         self.wrong = read_only_table(["Misclassified clip", "At", "Label", "Predicted", "Confidence"])
@@ -40,6 +43,7 @@ class TrainResultsPage(QWizardPage):
         top.addLayout(matrix)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
+        layout.addWidget(self.warnings)
         layout.addLayout(top, 1)
         layout.addWidget(self.wrong_title)
         layout.addWidget(self.wrong, 1)
@@ -48,13 +52,17 @@ class TrainResultsPage(QWizardPage):
     def initializePage(self) -> None:  # noqa: N802
         report = self.owner.result.report
         validation = report["validation"]
-        data = report["data"]
+        assessment = report["assessment"]
+        low, high = assessment["interval"]
         self.headline.setText(
-            f"<h2>{validation['accuracy']:.1%} accuracy</h2>on {validation['examples']} clips from "
-            f"{data['validation_files']} validation files (macro F1 {validation['macro_f1']:.3f}) · best epoch "
-            f"{report['best_epoch']} of {len(report['history'])} · trained in "
-            f"{format_duration(report['train_seconds'])} on {report['device']}"
+            f"<h2>{assessment['accuracy']:.1%} accuracy</h2>{assessment['right']} of {assessment['files']} "
+            f"validation files right: 95 % confidence interval {low:.1%}–{high:.1%} (Wilson score, by file; "
+            f"guessing gets {assessment['chance']:.0%}) · {validation['accuracy']:.1%} of {validation['examples']} "
+            f"clips, macro F1 {validation['macro_f1']:.3f} · best epoch {report['best_epoch']} of "
+            f"{len(report['history'])} · trained in {format_duration(report['train_seconds'])} on {report['device']}"
         )
+        self.warnings.setText("\n".join(f"⚠ {w[:1].upper()}{w[1:]}." for w in assessment["warnings"]))
+        self.warnings.setVisible(bool(assessment["warnings"]))
         labels = list(validation["per_label"])
         self.per_label.setRowCount(len(labels))
         for row, label in enumerate(labels):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -71,8 +72,17 @@ class TrainSettingsPage(QWizardPage):
         self.clips_per_file = QSpinBox(minimum=1, maximum=200, value=defaults.max_clips_per_file)
         self.validation = QDoubleSpinBox(minimum=0.05, maximum=0.5, singleStep=0.05, value=defaults.validation_fraction)
         self.patience = QSpinBox(minimum=1, maximum=50, value=defaults.patience)
-        self.augment = QCheckBox("Light augmentation (gain, shift, noise)")
+        self.augment = QCheckBox("Augmentation (gain, shift, noise; for speech also speed, pitch, masking)")
         self.augment.setChecked(defaults.augment)
+        self.background = QLineEdit()
+        self.background.setPlaceholderText("optional: a folder of your own background audio (room, street…)")
+        self.background.setToolTip("Mixed into half of the training clips, so the model learns your labels over "
+                                   "the sounds around them")  # fmt: skip
+        browse_background = QToolButton(text="…")
+        browse_background.clicked.connect(self._browse_background)
+        background_row = QHBoxLayout()
+        background_row.addWidget(self.background, 1)
+        background_row.addWidget(browse_background)
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=defaults.seed)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
@@ -83,7 +93,7 @@ class TrainSettingsPage(QWizardPage):
             ("Batch size", self.batch), ("Learning rate", self.rate), ("Train", self.scope),
             ("Clip length (s)", self.clip), ("Clips per file (max)", self.clips_per_file),
             ("Validation share", self.validation), ("Early-stop patience", self.patience), ("", self.augment),
-            ("Seed", self.seed), ("Device", self.device), ("", self.export),
+            ("Background audio", background_row), ("Seed", self.seed), ("Device", self.device), ("", self.export),
         ):  # fmt: skip
             advanced.addRow(label, widget)
         self.advanced.hide()
@@ -99,6 +109,11 @@ class TrainSettingsPage(QWizardPage):
     def _toggle(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
         self.toggle.setText("Advanced ▾" if shown else "Advanced ▸")
+
+    def _browse_background(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Background audio", self.background.text())
+        if folder:
+            self.background.setText(folder)
 
     def _base_chosen(self, index: int) -> None:
         if self.base.itemData(index) == "":
@@ -136,6 +151,7 @@ class TrainSettingsPage(QWizardPage):
             validation_fraction=self.validation.value(),
             patience=self.patience.value(),
             augment=self.augment.isChecked(),
+            background=self.background.text().strip() or None,
             seed=self.seed.value(),
             device=self.device.currentText(),
             export_onnx=self.export.isChecked(),
@@ -145,6 +161,9 @@ class TrainSettingsPage(QWizardPage):
         try:
             check_name(self.name.text().strip(), self.replace.isChecked())
             float(self.rate.text().strip() or 0)
+            background = self.background.text().strip()
+            if background and not Path(background).expanduser().is_dir():
+                raise ModelError(f"background audio: {background} is not a folder")
         except ModelError as error:
             self.error.setText(str(error))
             return False
