@@ -15,13 +15,16 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from ..records import FileFailure, FileTags
+from ..filetags import read_metadata
+from ..records import FileFailure, FileStat, FileTags
 from ..store import Store, StoreError
 from .engines import Engine, engine
 from .observer import RunObserver, RunSummary
 from .options import TagOptions
 from .plan import plan_run
 from .task import Analyser, Task
+
+TAGS_CHUNK = 500  # files whose tags are read, then written in one transaction
 
 
 class Run:
@@ -73,6 +76,7 @@ class Run:
                 self.observer.loaded(self.task.describe())
             summary.missing = self.store.mark_missing([r for r in roots if r.is_dir()], plan.present)
             self.observer.planned(plan)
+            self._read_file_tags(plan.stale_tags)
             if self.task is not None and plan.jobs:
                 # numpy's BLAS threads would spin on the cores the model needs; the mel matmul is small
                 with threadpool_limits(limits=1, user_api="blas"):
@@ -90,6 +94,18 @@ class Run:
             summary.elapsed_s = time.monotonic() - started
             self._finish(run_id, "interrupted" if summary.interrupted else status, summary)
         return summary
+
+    def _read_file_tags(self, stats: list[FileStat]) -> None:
+        """Read the own tags (artist, title...) of the files changed since they were last read, or never read.
+
+        Cheap (a fraction of a millisecond a file), needs no model, and fills in a library analysed before
+        Earmark kept these tags without analysing it again. Written in chunks, so other writers wait little.
+        """
+        for start in range(0, len(stats), TAGS_CHUNK):
+            if self.stop.is_set():
+                return
+            chunk = stats[start : start + TAGS_CHUNK]
+            self.store.save_file_metadata([(stat, read_metadata(stat.path)) for stat in chunk])
 
     def _finish(self, run_id: int, status: str, summary: RunSummary) -> None:
         failing = sys.exc_info()[1]

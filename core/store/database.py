@@ -14,6 +14,7 @@ import sqlite_utils
 from ..liveness import process_alive, this_host
 from ..records import FileFailure, FileStat, FileTags
 from .calls import CallQueries
+from .metadata import MetadataQueries
 from .queries import ResultQueries
 from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate
 from .tagwrites import TagWriteQueries
@@ -33,7 +34,7 @@ class PriorAnalysis:
 
 
 @guarded
-class Store(ResultQueries, CallQueries, TagWriteQueries):
+class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
     """A connection to Earmark's database. One per thread: readers open their own."""
 
     def __init__(self, path: Path) -> None:

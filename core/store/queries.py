@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 
 import sqlite_utils
 
-from ..records import LabelScore, ResultQuery, ResultRow
-from .calls import CALL_ORDER
+from ..query import LABEL_FIELDS, Query
+from ..records import FileMetadata, LabelScore, ResultQuery, ResultRow
+from .filters import group_clause, like_pattern, order_by, search_conditions
 from .schema import StoreError
 
 
@@ -47,8 +49,9 @@ class ResultQueries:
         with_label: str | None = None,
         status: str | None = None,
         run_id: int | None = None,
+        search: Query = Query(),  # noqa: B008 - immutable
     ) -> list[ResultRow]:
-        """Every file analysed by ``model_name`` (the CLI's listing; see :class:`ResultQuery`).
+        """Every file analysed by ``model_name`` that ``search`` matches (the CLI's listing; see :class:`ResultQuery`).
 
         ``top_k=0`` keeps all labels. With ``with_label``, files are ordered by that label's score.
         A call's row carries its details (time by kind of sound, speakers, transcript).
@@ -64,6 +67,7 @@ class ResultQueries:
             top_k=top_k or 1_000_000,
             run_id=run_id,
             with_calls=True,
+            search=search,
         )
         return self.page(query, 0, -1)
 
@@ -71,9 +75,8 @@ class ResultQueries:
         where = ["a.model_name = ?"]
         params: list = [query.model]
         if query.text:
-            escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append("f.path LIKE ? ESCAPE '\\'")
-            params.append(f"%{escaped}%")
+            params.append(like_pattern(query.text))
         if query.status == "missing":
             where.append("f.missing = 1")
         elif query.status:
@@ -83,19 +86,19 @@ class ResultQueries:
             where.append("a.run_id = ?")
             params.append(query.run_id)
         if query.label:
-            group, group_params = self._group_clause(query)
+            group, group_params = group_clause(query)
             where.append(
                 "? IN (SELECT x.label FROM labels x WHERE x.analysis_id = a.id AND x.score >= ?"  # noqa: S608
                 f"{group} ORDER BY x.rank LIMIT ?)"
             )
             params += [query.label, query.min_score, *group_params, query.top_k]
+        if query.search:
+            needs_labels = any(term.field in LABEL_FIELDS for term in query.search.terms)
+            labels, groups = self.model_labels(query.model) if needs_labels else ([], {})
+            conditions, search_params = search_conditions(query.search, query, labels, groups)
+            where += conditions
+            params += search_params
         return " AND ".join(where), params
-
-    @staticmethod
-    def _group_clause(query: ResultQuery, column: str = "x.label") -> tuple[str, list]:
-        if query.group_labels is None:
-            return "", []
-        return f" AND {column} IN ({','.join('?' * len(query.group_labels))})", list(query.group_labels)
 
     def count(self, query: ResultQuery) -> int:
         where, params = self._query_filter(query)
@@ -105,27 +108,13 @@ class ResultQueries:
     def page(self, query: ResultQuery, offset: int, limit: int) -> list[ResultRow]:
         """One page of a results view, filtered and sorted in SQL (fast with 100,000 files)."""
         where, params = self._query_filter(query)
-        if query.label:
-            sort_score = "(SELECT score FROM labels s WHERE s.analysis_id = a.id AND s.label = ?)"
-            sort_params = [query.label]
-        else:
-            sort_score = "(SELECT score FROM labels s WHERE s.analysis_id = a.id AND s.rank = 1)"
-            sort_params = []
-        order = {
-            "path": "f.path",
-            "duration": "f.duration_s",
-            "score": sort_score,
-            "status": "f.missing, a.status",
-            **CALL_ORDER,
-        }.get(query.sort, "f.path")
-        direction = "DESC" if query.descending else "ASC"
+        order, order_params = order_by(query)
         sql = (
-            "SELECT a.id, f.path, a.status, a.error, f.duration_s, f.missing FROM analyses a"  # noqa: S608
-            f" JOIN files f ON f.id = a.file_id WHERE {where} ORDER BY {order} {direction}, f.path LIMIT ? OFFSET ?"
+            "SELECT a.id, f.path, a.status, a.error, f.duration_s, f.missing, f.artist, f.title, f.album, f.year,"  # noqa: S608
+            f" f.track, f.genre FROM analyses a JOIN files f ON f.id = a.file_id WHERE {where} ORDER BY {order}"
+            " LIMIT ? OFFSET ?"
         )
-        rows = self.db.execute(
-            sql, [*params, *(sort_params if query.sort == "score" else []), limit, offset]
-        ).fetchall()
+        rows = self.db.execute(sql, [*params, *order_params, limit, offset]).fetchall()
         ids = [row[0] for row in rows]
         labels = self._top_labels(ids, query)
         calls = self.call_details(ids) if query.with_calls else {}
@@ -138,13 +127,29 @@ class ResultQueries:
                 query.model,
                 labels.get(aid, []),
                 calls.get(aid),
+                FileMetadata(*meta),
             )  # fmt: skip
-            for aid, path, status, error, duration, missing in rows
+            for aid, path, status, error, duration, missing, *meta in rows
         ]
+
+    def common_folder(self, model_name: str) -> str:
+        """The deepest folder holding every file ``model_name`` analysed, with its trailing separator.
+
+        The File column shows paths after it, so sorting by path is sorting by what is shown. The first
+        and last paths in sort order share every prefix that all the paths share.
+        """
+        first, last = self.db.execute(
+            "SELECT MIN(f.path), MAX(f.path) FROM analyses a JOIN files f ON f.id = a.file_id WHERE a.model_name = ?",
+            [model_name],
+        ).fetchone()
+        if first is None:
+            return ""
+        prefix = os.path.commonprefix([first, last])
+        return prefix[: max(prefix.rfind("/"), prefix.rfind(os.sep)) + 1]
 
     def _top_labels(self, analysis_ids: list[int], query: ResultQuery) -> dict[int, list[LabelScore]]:
         """The kept labels of each analysis, fetched in chunks (SQLite caps the number of parameters)."""
-        group, group_params = self._group_clause(query, "label")
+        group, group_params = group_clause(query, "label")
         result: dict[int, list[LabelScore]] = {}
         for start in range(0, len(analysis_ids), 500):
             chunk = analysis_ids[start : start + 500]
