@@ -14,6 +14,7 @@ from typing import TextIO
 from .records import CallDetails, ResultRow
 
 CALL_COLUMNS = ["speech_s", "music_s", "silence_s", "speakers", "talk_s", "transcript_lines"]
+METADATA_COLUMNS = ["artist", "title", "album", "year", "track", "file_genre"]  # the file's own tags, last
 
 
 def _call_columns(call: CallDetails | None) -> list:
@@ -35,11 +36,15 @@ def write_csv(rows: Sequence[ResultRow], out: TextIO) -> None:
     when any row is a call."""
     calls = any(row.call for row in rows)
     writer = csv.writer(out)
-    writer.writerow(["path", "status", "error", "duration_s", "model", "labels", *(CALL_COLUMNS if calls else [])])
+    writer.writerow(["path", "status", "error", "duration_s", "model", "labels", *(CALL_COLUMNS if calls else []),
+                     *METADATA_COLUMNS])  # fmt: skip
     for row in rows:
         labels_text = "; ".join(f"{i.label}={i.score:.4f}" for i in row.labels)
         extra = _call_columns(row.call) if calls else []
-        writer.writerow([row.path, row.status, row.error or "", row.duration_s or "", row.model, labels_text, *extra])
+        meta = ["" if value is None else value for value in row.meta.to_json().values()]
+        writer.writerow(
+            [row.path, row.status, row.error or "", row.duration_s or "", row.model, labels_text, *extra, *meta]
+        )
 
 
 WRITERS: dict[str, Callable[[Sequence[ResultRow], TextIO], None]] = {"csv": write_csv, "json": write_json}

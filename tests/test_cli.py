@@ -10,6 +10,8 @@ import pytest
 from core.cli import main
 from tests.audio_factory import bad_corpus, chords, write
 
+METADATA = ("artist", "title", "album", "year", "track", "file_genre")  # the file's own tags, after the labels
+
 
 @pytest.fixture
 def library(tmp_path: Path) -> Path:
@@ -39,7 +41,7 @@ def test_tag_then_results_as_json(capsys, library: Path, tiny_model: Path, tmp_p
     assert [row["path"] for row in listed] == sorted(row["path"] for row in listed)
     by_status = {}
     for row in listed:
-        assert set(row) == {"path", "status", "error", "duration_s", "model", "labels"}
+        assert set(row) == {"path", "status", "error", "duration_s", "model", "labels", *METADATA}
         by_status.setdefault(row["status"], []).append(row)
     assert len(by_status["tagged"]) == 3 and len(by_status["error"]) == 4
     assert all(row["error"] and row["labels"] == [] for row in by_status["error"])
@@ -68,7 +70,7 @@ def test_results_filters(capsys, library: Path, tiny_model: Path, tmp_path: Path
     assert all(row["labels"] == [] for row in json.loads(out))
 
     _, out, _ = run(capsys, "results", "--db", db, "--format", "csv")
-    assert out.splitlines()[0] == "path,status,error,duration_s,model,labels"
+    assert out.splitlines()[0] == "path,status,error,duration_s,model,labels," + ",".join(METADATA)
     assert len(out.splitlines()) == 1 + 7
 
 
@@ -84,6 +86,7 @@ def test_results_filters(capsys, library: Path, tiny_model: Path, tmp_path: Path
 def test_failures_exit_1_with_one_line(capsys, tmp_path: Path, args: list[str], reason: str) -> None:
     code, _, err = run(capsys, *args, "--db", str(tmp_path / "x.db"))
     assert code == 1
+    err = "".join(line for line in err.splitlines(True) if "(first run only)" not in line)  # the model's conversion
     assert err.count("\n") == 1 and reason in err and err.startswith("earmark: ")
 
 

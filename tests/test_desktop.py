@@ -192,7 +192,7 @@ def test_an_unusable_database_is_a_message_and_the_window_still_works(qtbot, tmp
 def test_the_results_table_reads_100000_files_lazily(qtbot, tmp_path: Path) -> None:
     from core.records import ResultQuery
     from core.store import Store
-    from desktop_app.widgets.results_model import PAGE, ResultsModel
+    from desktop_app.widgets.results_model import LABELS_COLUMN, PAGE, ResultsModel
 
     def ranked(i: int) -> list[tuple[int, int, str, float]]:
         scores = sorted([("a", (i % 1000) / 1000), ("b", 0.5)], key=lambda item: -item[1])
@@ -219,7 +219,7 @@ def test_the_results_table_reads_100000_files_lazily(qtbot, tmp_path: Path) -> N
         assert model.canFetchMore(QModelIndex())
         model.fetchMore(QModelIndex())
         assert model.rowCount() == 2 * PAGE
-        model.sort(2, Qt.SortOrder.DescendingOrder)  # by best score, in SQL
+        model.sort(LABELS_COLUMN, Qt.SortOrder.DescendingOrder)  # by best score, in SQL
         assert model.rowCount() == PAGE and model.row(0).labels[0].score == pytest.approx(0.999)
         model.set_query(ResultQuery(model="m", text="099999"))
         assert model.total == 1 and model.row(0).path == "/music/099999.mp3"

@@ -6,12 +6,19 @@ import argparse
 import sys
 
 from ..export_results import WRITERS
+from ..query import EXAMPLE, Query, parse_query
+from ..records import ResultRow
 from .common import EXIT_OK, CliError, add_db, open_store, printable
 
 
 def add_commands(commands) -> None:
     results = commands.add_parser("results", help="list tagged files and their labels")
     results.set_defaults(handler=run)
+    results.add_argument(
+        "query",
+        nargs="*",
+        help=f"what to list, e.g. '{EXAMPLE}' (all terms must match; ^term: not that; see the README)",
+    )
     add_db(results)
     results.add_argument("--model", default=None, help="model name (default: the last one used)")
     results.add_argument("--label", default=None, help="only files with this label among their top labels")
@@ -20,6 +27,15 @@ def add_commands(commands) -> None:
     results.add_argument("--top-k", type=int, default=5, help="labels per file (0: all)")
     results.add_argument("--status", choices=["tagged", "error", "missing"], default=None)
     results.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+def _metadata_summary(row: ResultRow) -> str:
+    """The file's own tags in one line: ``Artist — Title (Album, 2005) [Jazz]``, or nothing."""
+    meta = row.meta
+    name = " — ".join(part for part in (meta.artist, meta.title) if part)
+    where = ", ".join(str(part) for part in (meta.album, meta.year) if part)
+    parts = (name, f"({where})" if where else "", f"[{meta.genre}]" if meta.genre else "")
+    return " ".join(part for part in parts if part)
 
 
 def _call_summary(call) -> str:
@@ -42,8 +58,15 @@ def run(args: argparse.Namespace) -> int:
         shown = groups[args.group] if args.group and args.group != "all" else None
         if args.label is not None and args.label not in labels:
             raise CliError(f"model {model} has no label {args.label!r}")
+        search = Query(tuple(term for text in args.query for term in parse_query(text).terms))
         rows = store.results(
-            model, labels=shown, min_score=args.min_score, top_k=args.top_k, with_label=args.label, status=args.status
+            model,
+            labels=shown,
+            min_score=args.min_score,
+            top_k=args.top_k,
+            with_label=args.label,
+            status=args.status,
+            search=search,
         )
         hits = None
         if "keywords" in groups:  # a keyword search: its segments are the hits
@@ -61,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
                 detail = ", ".join(heard) or "no keywords"
             else:
                 detail = ", ".join(f"{i.label} {i.score:.2f}" for i in row.labels)
-            print(f"{printable(row.path)}\t{printable(detail)}")
+            tags = _metadata_summary(row)  # the file's own tags, a third column when it has any
+            print(f"{printable(row.path)}\t{printable(detail)}" + (f"\t{printable(tags)}" if tags else ""))
         print(f"{len(rows)} file(s), model {model}", file=sys.stderr)
     return EXIT_OK
