@@ -23,6 +23,13 @@ def add_detector_options(parser: argparse.ArgumentParser) -> None:
         "--keyword-examples", type=Path, default=None, metavar="DIR", help="DIR/<keyword>/<clip>: match by example"
     )
     words.add_argument("--vad", action="store_true", help="count scores only during speech (Silero VAD)")
+    words.add_argument(
+        "--cutoffs",
+        choices=["earmark", "model"],
+        default="earmark",
+        help="wake-word thresholds: Earmark's calibrated ones, one word per phrase and your enrolled voice "
+        "(default), or each model's own",
+    )
     words.add_argument("--threshold", type=float, default=None, help="score needed (default: each model's own)")
     words.add_argument("--patience", type=int, default=1, help="consecutive 80 ms frames above the threshold")
     words.add_argument("--refractory", type=float, default=2.0, help="seconds before a word can fire again")
@@ -38,6 +45,7 @@ def listen_request(args: argparse.Namespace, device: str):
         keyword_examples=args.keyword_examples,
         model=args.model,
         vad=args.vad,
+        tuning=args.cutoffs,
     )
     for notice in spec.notices:
         print(f"earmark: {notice}", file=sys.stderr)
@@ -51,6 +59,15 @@ def add_commands(commands) -> None:
     listen.add_argument("files", nargs="*", type=Path, metavar="FILE", help="recordings (default: the microphone)")
     listen.add_argument("--device", type=int, default=None, help="input device number (see `earmark devices`)")
     listen.add_argument("--model", default=None, help="also a keyword classifier model, on a sliding window")
+    listen.add_argument(
+        "--enrol",
+        default=None,
+        metavar="WORD",
+        help="learn your voice saying a wake word: from the FILEs (3-5 recordings of it), or say it into the "
+        "microphone when none are named",
+    )
+    listen.add_argument("--takes", type=int, default=4, help="recordings to make with --enrol (default 4)")
+    listen.add_argument("--forget", default=None, metavar="WORD", help="delete your enrolled voice for a wake word")
     add_detector_options(listen)
     add_db(listen)
     listen.add_argument("--no-store", action="store_true", help="print detections without storing them")
@@ -67,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     missing = [str(p) for p in args.files if not p.exists()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}")
+    if args.enrol:
+        return enrol(args.enrol, args.files, args.device, args.takes)
+    if args.forget:
+        return forget(args.forget)
     spotter = spotter_for(listen_request(args, "auto"))
     store = None if args.no_store else open_store(args.db)
     try:
@@ -90,6 +111,45 @@ def run(args: argparse.Namespace) -> int:
             store.close()
     if unreadable and unreadable == len(sources):
         raise CliError("no recording could be read" if unreadable > 1 else "the recording could not be read")
+    return EXIT_OK
+
+
+def enrol(word: str, files: list[Path], device: int | None, takes: int) -> int:
+    """Record (or read) the takes, build the verifier and say what changed."""
+    from ..listen.enrol import clips_from_files, enrol, phrase, record_takes
+    from ..listen.micro import available_words
+    from ..listen.sources import input_devices
+
+    if word not in available_words():
+        raise CliError(f"no wake word {word} to enrol (available: {', '.join(available_words())})")
+    if files:
+        clips = clips_from_files(files)
+    else:
+        if not input_devices():
+            raise CliError("no audio input device found (is a microphone connected?); or name recordings to enrol")
+
+        def prompt(take: int) -> None:
+            print(f'earmark: say "{phrase(word)}" now ({take}/{takes})', file=sys.stderr, flush=True)
+
+        clips = record_takes(takes, device, prompt)
+    result = enrol(word, clips)
+    peaks = ", ".join(f"{p:.2f}" for p in result.peaks)
+    print(
+        f"earmark: enrolled {word} from {len(clips)} recordings (the model scored them {peaks}); listening now "
+        f"also fires at {result.verifier.low:.2f} when your verifier agrees: {result.path}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def forget(word: str) -> int:
+    from ..listen.verifier import SUFFIX, verifiers_dir
+
+    path = verifiers_dir() / f"{word}{SUFFIX}"
+    if not path.is_file():
+        raise CliError(f"no enrolled voice for {word}")
+    path.unlink()
+    print(f"earmark: forgot your voice for {word}", file=sys.stderr)
     return EXIT_OK
 
 

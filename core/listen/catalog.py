@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .calibration import EXCLUSIVE_S, THRESHOLDS
 from .detector import Detector, DetectorGroup, ListenModelError, Spotter, TriggerPolicy, origins_of
 from .oww import NOTICE as OWW_NOTICE
+from .verifier import enrolled_signature
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class ListenSpec:
     model: str | None = None  # an Earmark classification model on a sliding window
     vad: bool = False  # gate every score with Silero VAD
     hop_frames: int = 1  # sliding-window hop, in 80 ms frames
+    # "earmark": calibrated cut-offs, one word per phrase, the enrolled voices' verifiers; "model": upstream's own
+    tuning: str = "earmark"
 
     @property
     def notices(self) -> list[str]:
@@ -33,6 +37,8 @@ class ListenSpec:
         """A stable text of everything that changes scores: stored as the keyword model's version."""
         parts = [f"wake={','.join(self.wake)}", f"oww={','.join(self.openwakeword)}"]
         parts += [f"examples={self.keyword_examples}", f"model={self.model}", f"vad={self.vad}"]
+        if self.tuning == "earmark":
+            parts.append(f"earmark={sorted(THRESHOLDS.items())},{EXCLUSIVE_S},{enrolled_signature()}")
         return ";".join(parts + [f"hop={self.hop_frames}"])
 
 
@@ -55,7 +61,8 @@ def spotter_for(request: ListenRequest) -> Spotter:
         thresholds = dict.fromkeys(detector.words, request.threshold)
     else:
         thresholds = thresholds_for(detector, request.thresholds)
-    return Spotter(detector, TriggerPolicy(thresholds, max(1, request.patience), request.refractory_s))
+    exclusive = EXCLUSIVE_S if request.spec.tuning == "earmark" else 0.0
+    return Spotter(detector, TriggerPolicy(thresholds, max(1, request.patience), request.refractory_s, exclusive))
 
 
 def split_words(text: str | None) -> tuple[str, ...]:
@@ -68,7 +75,8 @@ def build_detector(spec: ListenSpec, device: str = "cpu") -> Detector:
 
     detectors: list[Detector] = []
     if spec.wake or spec.wants_default:
-        detectors.append(MicroWakeWordDetector(list(spec.wake) or None))
+        micro = MicroWakeWordDetector(list(spec.wake) or None, earmark_cutoffs=spec.tuning == "earmark")
+        detectors.append(_personal(micro) if spec.tuning == "earmark" else micro)
     if spec.openwakeword:
         from .oww import OpenWakeWordDetector
 
@@ -85,6 +93,18 @@ def build_detector(spec: ListenSpec, device: str = "cpu") -> Detector:
 
         detector = SpeechGate(detector)
     return detector
+
+
+def _personal(micro: Detector) -> Detector:
+    """The wake words with this user's enrolled verifiers (if any) as their second stage."""
+    from .twostage import TwoStage
+    from .verifier import CONFIRM, VerifierDetector, enrolled
+
+    verifiers = {word: v for word, v in enrolled().items() if word in micro.words}
+    if not verifiers:
+        return micro
+    low = {word: v.low for word, v in verifiers.items()}
+    return TwoStage(micro, VerifierDetector(verifiers), low, dict.fromkeys(verifiers, CONFIRM))
 
 
 def thresholds_for(detector: Detector, chosen: dict[tuple[str, str], float]) -> dict[str, float]:

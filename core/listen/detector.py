@@ -84,11 +84,15 @@ class TriggerPolicy:
 
     ``thresholds`` per word (missing words use the detector's own cut-off); ``patience``
     consecutive frames at or above it; then ``refractory_s`` seconds of silence for that word.
+    With ``exclusive_s``, one phrase fires one word: of the words ready in the same frame the one
+    furthest over its threshold fires, and no other word fires for ``exclusive_s`` after it
+    ("hey mycroft" also lifts alexa's score at lowered thresholds).
     """
 
     thresholds: dict[str, float] = field(default_factory=dict)
     patience: int = 1
     refractory_s: float = 2.0
+    exclusive_s: float = 0.0
 
 
 class Spotter:
@@ -101,6 +105,7 @@ class Spotter:
         self.samples = 0
         self._streak = dict.fromkeys(detector.words, 0)
         self._quiet_until = dict.fromkeys(detector.words, -1.0)
+        self._exclusive_until = -1.0
         self.last_scores: dict[str, float] = dict.fromkeys(detector.words, 0.0)
         self.models = {word: model for word, (model, _own) in origins_of(detector).items()}
 
@@ -108,13 +113,20 @@ class Spotter:
         self.samples += len(frame)
         now = self.samples / SAMPLE_RATE
         self.last_scores = self.detector.predict(frame)
-        found = []
+        ready = []
         for word, score in self.last_scores.items():
             self._streak[word] = self._streak[word] + 1 if score >= self.thresholds[word] else 0
             if self._streak[word] >= self.policy.patience and now >= self._quiet_until[word]:
-                found.append(Detection(word, float(score), now, self.models[word]))
-                self._quiet_until[word] = now + self.policy.refractory_s
-                self._streak[word] = 0
+                ready.append((word, score))
+        if self.policy.exclusive_s > 0 and ready:
+            best = max(ready, key=lambda item: item[1] / max(self.thresholds[item[0]], 1e-6))
+            ready = [best] if now >= self._exclusive_until else []
+        found = []
+        for word, score in ready:
+            found.append(Detection(word, float(score), now, self.models[word]))
+            self._quiet_until[word] = now + self.policy.refractory_s
+            self._streak[word] = 0
+            self._exclusive_until = now + self.policy.exclusive_s
         return found
 
     def run(self, frames: Iterable[np.ndarray]) -> Iterator[Detection]:
@@ -126,3 +138,4 @@ class Spotter:
         self.samples = 0
         self._streak = dict.fromkeys(self.detector.words, 0)
         self._quiet_until = dict.fromkeys(self.detector.words, -1.0)
+        self._exclusive_until = -1.0

@@ -31,6 +31,20 @@ from .sources import file_frames
 DEFAULT_THRESHOLD = 0.6
 SILENCE_DB = -40.0  # frames this far below the example's loudest are trimmed from its ends
 MAX_EXAMPLE_S = 3.0
+FAR = 0.45  # an example matching its keyword's others worse than this on average is flagged
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """An example that does not sound like the others of its keyword."""
+
+    path: Path
+    word: str
+    score: float  # its mean match with the keyword's other examples (1 = the same)
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.word}/{self.path.name}: {self.reason} (matches its keyword's other examples at {self.score:.2f})"
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,31 @@ class ExampleKeywordDetector:
     def reset(self) -> None:
         self.frontend.reset()
         self.recent = np.zeros((0, 96))
+
+    def disagreements(self) -> list[Disagreement]:
+        """Examples far from the others of their keyword: a mislabelled, clipped or noisy recording.
+
+        An example is flagged when, by the same DTW score the detector fires on, it matches its
+        own keyword's other examples worse than :data:`FAR` on average, or another keyword's better.
+        """
+        found = []
+        for i, (template, (word, pattern)) in enumerate(zip(self.templates, self.patterns, strict=True)):
+            means = {}
+            for other in self.words:
+                scores = [
+                    1.0 - subsequence_dtw(pattern, p) for j, (w, p) in enumerate(self.patterns) if w == other and j != i
+                ]
+                if scores:
+                    means[other] = float(np.mean(scores))
+            own = means.get(word)
+            if own is None:
+                continue
+            closer = max((w for w in means if w != word), key=means.get, default=None)
+            if closer is not None and means[closer] > own:
+                found.append(Disagreement(template.path, word, own, f"sounds more like {closer} ({means[closer]:.2f})"))
+            elif own < FAR:
+                found.append(Disagreement(template.path, word, own, "far from the others"))
+        return found
 
     def predict(self, frame: np.ndarray) -> dict[str, float]:
         latest = _unit(self.frontend.push(frame) - self.center)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calibration import THRESHOLDS
 from .detector import FRAME_SAMPLES, ListenModelError
 
 
@@ -23,9 +24,11 @@ def available_words() -> list[str]:
 
 
 class MicroWakeWordDetector:
+    """The wheel's models; ``earmark_cutoffs`` uses :mod:`.calibration`'s thresholds instead of the models' own."""
+
     name = "microwakeword"
 
-    def __init__(self, words: list[str] | None = None) -> None:
+    def __init__(self, words: list[str] | None = None, earmark_cutoffs: bool = False) -> None:
         try:
             from pymicro_wakeword import MicroWakeWord, MicroWakeWordFeatures, Model
         except (ImportError, OSError) as error:
@@ -41,6 +44,8 @@ class MicroWakeWordDetector:
         except (ValueError, OSError) as error:  # its TFLite runtime library missing or unloadable
             raise ListenModelError(f"the wake-word models cannot load: {error}") from error
         self.default_thresholds = {word: float(model.probability_cutoff) for word, model in self.models.items()}
+        if earmark_cutoffs:
+            self.default_thresholds.update((w, t) for w, t in THRESHOLDS.items() if w in self.default_thresholds)
         self._features_class = MicroWakeWordFeatures
         self.features = MicroWakeWordFeatures()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThread
+from PySide6.QtCore import QThread
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,7 +27,7 @@ from core.listen.catalog import ListenRequest, ListenSpec
 from core.listen.detector import Detection, ListenModelError
 from core.listen.micro import MicroWakeWordDetector, available_words
 from core.listen.oww import available_heads
-from core.listen.session import microphone_source
+from core.listen.session import MICROPHONE, microphone_source
 from core.listen.sources import AudioSourceError, input_devices
 from core.models.catalog import BUILTINS
 from core.models.registry import available_names
@@ -36,6 +36,8 @@ from ..widgets.charts import label_colour
 from ..widgets.score_trace import TRACE_FRAMES, ScoreTrace
 from ..workers.listen import ListenWorker
 from ..workers.thread import start_in_thread
+from .listen_enrol import EnrolDialog
+from .listen_keywords import KeywordExamplesBox, threshold_slider
 
 
 class ListenPage(QWidget):
@@ -81,13 +83,13 @@ class ListenPage(QWidget):
         # timer is one head with six classes and no single threshold: the CLI offers it
         for row, head in enumerate(h for h in available_heads() if h != "timer"):
             self._word_row(oww_grid, row, ("openwakeword", head), head, False, 0.5)
-        more_box = QGroupBox("Your own keywords, and a speech gate")
+        self.enrol_button = QPushButton("Enrol my voice…")
+        self.enrol_button.setToolTip("Say a wake word a few times: Earmark learns how you say it")
+        self.enrol_button.clicked.connect(self.open_enrolment)
+        grid.addWidget(self.enrol_button, len(self.checks), 0, 1, 4)
+        self.keywords = KeywordExamplesBox()
+        more_box = QGroupBox("A model you trained, and how scores count")
         more = QGridLayout(more_box)
-        self.examples_button = QPushButton("Examples folder…")
-        self.examples_button.setToolTip("A folder with one sub-folder per keyword, holding a few recordings of it")
-        self.examples_button.clicked.connect(self._choose_examples)
-        self.examples_label = QLabel("none")
-        self.examples: Path | None = None
         self.model = QComboBox()
         self.model.setToolTip(
             "A model you trained on keywords (Train page), run on a sliding window; "
@@ -95,13 +97,15 @@ class ListenPage(QWidget):
         )
         self.refresh_models()
         self.vad = QCheckBox("Only while someone speaks (Silero VAD)")
-        more.addWidget(self.examples_button, 0, 0)
-        more.addWidget(self.examples_label, 0, 1)
-        more.addWidget(QLabel("A model you trained:"), 1, 0)
-        more.addWidget(self.model, 1, 1)
-        more.addWidget(self.vad, 2, 0, 1, 2)
+        self.tuning = QCheckBox("Earmark's tuning: calibrated thresholds, one word per phrase, your enrolled voice")
+        self.tuning.setChecked(True)
+        self.tuning.toggled.connect(self._tuning_changed)
+        more.addWidget(QLabel("A model you trained:"), 0, 0)
+        more.addWidget(self.model, 0, 1)
+        more.addWidget(self.vad, 1, 0, 1, 2)
+        more.addWidget(self.tuning, 2, 0, 1, 2)
         detectors = QVBoxLayout()
-        for box in (words_box, oww_box, more_box):
+        for box in (words_box, oww_box, self.keywords, more_box):
             detectors.addWidget(box)
 
         self.trace = ScoreTrace()
@@ -128,11 +132,7 @@ class ListenPage(QWidget):
     def _word_row(self, grid: QGridLayout, row: int, key: tuple[str, str], text: str, on: bool, default: float) -> None:
         check = QCheckBox(text)
         check.setChecked(on)
-        slider = QSlider(Qt.Orientation.Horizontal)
-        slider.setRange(1, 99)
-        slider.setValue(int(round(default * 100)))
-        value = QLabel(f"{slider.value() / 100:.2f}")
-        slider.valueChanged.connect(lambda v, label=value: label.setText(f"{v / 100:.2f}"))
+        slider, value = threshold_slider(default)
         grid.addWidget(check, row, 0)
         grid.addWidget(QLabel("threshold"), row, 1)
         grid.addWidget(slider, row, 2)
@@ -149,21 +149,34 @@ class ListenPage(QWidget):
                 self.model.addItem(name, name)
         self.model.setCurrentIndex(max(0, self.model.findData(current)))
 
-    def _choose_examples(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Keyword examples: one sub-folder per keyword")
-        if folder:
-            self.use_examples(Path(folder))
+    @property
+    def examples(self) -> Path | None:
+        return self.keywords.folder
 
     def use_examples(self, folder: Path | None) -> None:
-        self.examples = folder
-        self.examples_label.setText(str(folder) if folder else "none")
+        self.keywords.use(folder)
 
     @staticmethod
-    def _default_thresholds() -> dict[str, float]:
+    def _default_thresholds(earmark: bool = True) -> dict[str, float]:
         try:
-            return MicroWakeWordDetector().default_thresholds
+            return MicroWakeWordDetector(earmark_cutoffs=earmark).default_thresholds
         except ListenModelError:
             return {}
+
+    def _tuning_changed(self, earmark: bool) -> None:
+        """The wake words' sliders move to the chosen tuning's thresholds."""
+        for word, threshold in self._default_thresholds(earmark).items():
+            self.sliders[("microwakeword", word)].setValue(int(round(threshold * 100)))
+
+    def open_enrolment(self) -> None:
+        """Enrol with the microphone chosen as input (or from recordings when the input is one)."""
+        source = self.source.currentData() or ""
+        name = source[len(MICROPHONE) :] if source.startswith(MICROPHONE) else None
+        device = int(name) if name and name != "default" else None
+        words = [word for model, word in self.checks if model == "microwakeword"]
+        dialog = EnrolDialog(words, device, name is not None, self)
+        self.enrolment = dialog
+        dialog.open()
 
     def refresh_devices(self) -> None:
         self.source.clear()
@@ -198,8 +211,11 @@ class ListenPage(QWidget):
             keyword_examples=self.examples,
             model=trained,
             vad=self.vad.isChecked(),
+            tuning="earmark" if self.tuning.isChecked() else "model",
         )
-        return ListenRequest(spec, {key: self.sliders[key].value() / 100 for key in chosen})
+        return ListenRequest(
+            spec, {key: self.sliders[key].value() / 100 for key in chosen} | self.keywords.thresholds()
+        )
 
     def start(self) -> None:
         source = self.source.currentData()
@@ -253,3 +269,4 @@ class ListenPage(QWidget):
         if self.worker is not None and self.thread is not None:
             self.worker.stop.set()  # the run ends, and with it the thread
             self.thread.wait(5000)
+        self.keywords.shutdown()

@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, Signal
 
 from core.errors import EarmarkError
 from core.listen.catalog import ListenRequest, spotter_for
+from core.listen.enrol import clips_from_files, enrol, record_takes
+from core.listen.examples import ExampleKeywordDetector
 from core.listen.session import ListenSession
 from core.store import Store
 
@@ -63,3 +65,49 @@ class ListenWorker(QObject):
             rms = float(np.sqrt(np.mean((frame.astype(np.float32) / 32768.0) ** 2)))
             self.scores.emit(20 * np.log10(max(rms, 1e-5)), self._pending[-self.keep :])
             self._pending = []
+
+
+class ExamplesCheckWorker(QObject):
+    """Embeds a keyword examples folder and says which examples disagree with the others (or why it cannot)."""
+
+    checked = Signal(list)  # one line per problem; empty when the examples agree
+    finished = Signal()
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def run(self) -> None:
+        try:
+            self.checked.emit([str(d) for d in ExampleKeywordDetector(self.folder).disagreements()])
+        except EarmarkError as error:
+            self.checked.emit([str(error)])
+        finally:
+            self.finished.emit()
+
+
+class EnrolWorker(QObject):
+    """Builds a personal verifier from recordings, or from takes said into the microphone."""
+
+    prompt = Signal(int)  # take number (from 1) about to be recorded
+    enrolled = Signal(object)  # Enrolment
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, word: str, files: list[Path], device: int | None, takes: int) -> None:
+        super().__init__()
+        self.word, self.files, self.device, self.takes = word, files, device, takes
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            if self.files:
+                clips = clips_from_files(self.files)
+            else:
+                clips = record_takes(self.takes, self.device, self.prompt.emit, self.stop)
+            if not self.stop.is_set():
+                self.enrolled.emit(enrol(self.word, clips))
+        except EarmarkError as error:
+            self.failed.emit(str(error))
+        finally:
+            self.finished.emit()
