@@ -151,7 +151,7 @@ def test_keyword_search_stores_hits_resumes_and_filters(examples: Path, tmp_path
     argv = ["tag", "--task", "keywords", "--wake", "alexa", "--keyword-examples", str(examples)]
     argv += ["--db", str(db), "--quiet", str(calls)]
     assert main(argv) == 0
-    model = "keywords:alexa,lights_on,play_music"
+    model = f"keywords:{examples.name}"  # one stored model per examples folder
     with Store(db) as store:
         rows = {Path(r.path).name: r for r in store.results(model, top_k=0)}
         assert [lab.label for lab in rows["alexa.wav"].labels] == ["alexa"]
@@ -166,3 +166,7 @@ def test_keyword_search_stores_hits_resumes_and_filters(examples: Path, tmp_path
     assert main(["results", "--db", str(db), "--model", model, "--label", "lights_on"]) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith(f"{calls / 'lights.wav'}\tlights_on at ")
+    without_alexa = [a for a in argv if a not in ("--wake", "alexa")] + ["--wake", "okay_nabu"]
+    assert main(without_alexa) == 0  # another word set: the same model, a new version of it
+    with Store(db) as store:
+        assert [m for m in store.model_names() if m.startswith("keywords:")] == [model]

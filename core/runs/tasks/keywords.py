@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from ...audio import probe
-from ...listen.catalog import ListenSpec, spotter_for
+from ...listen.catalog import ListenRequest, ListenSpec, spotter_for
 from ...listen.detector import FRAME_SAMPLES, SAMPLE_RATE, Detection, Spotter
 from ...listen.sources import file_frames
 from ...records import FileStat, FileTags, LabelScore, SegmentTags
 from ...store import Store
 from ..observer import RunObserver
+from ..recipe import Recipe
 from ..requests import KeywordRequest
 from ..run import Run
 from ..stages import FileEnd, Pending, Segment
@@ -48,7 +50,9 @@ def keyword_model(spec: ListenSpec, spotter: Spotter) -> KeywordModel:
     version = hashlib.sha256(f"{settings};refractory={policy.refractory_s}".encode()).hexdigest()[:16]
     licence = "; ".join(spec.notices) or None
     words = spotter.detector.words
-    return KeywordModel(f"keywords:{','.join(words)}", version, list(words), licence)
+    # one stored model per examples folder: adding a wake word or an example is a new version of it, not a new model
+    name = spec.keyword_examples.name if spec.keyword_examples is not None else ",".join(words)
+    return KeywordModel(f"keywords:{name}", version, list(words), licence)
 
 
 def file_hits(detections: list[Detection], duration_s: float) -> tuple[list[LabelScore], list[SegmentTags]]:
@@ -69,6 +73,7 @@ class KeywordTask:
 
     max_decoders = 1
     batch_size = 1
+    recipe: Recipe | None = None  # set by build(): how a cluster worker loads the same detectors
 
     def __init__(self, spec: ListenSpec, spotter: Spotter) -> None:
         self.spotter = spotter
@@ -108,4 +113,23 @@ def build(request: KeywordRequest, store: Store, observer: RunObserver | None, s
     """The detectors load now: the words they offer name the keyword model that planning looks up."""
     spec = request.listen.spec
     task = KeywordTask(spec, spotter_for(request.listen))
+    task.recipe = recipe(request.listen)
     return Run(task.analyser, lambda: task, store, request.options, observer, stop, request.engine)
+
+
+def recipe(listen: ListenRequest) -> Recipe:
+    """Packaged detectors load from a worker's own install; the user's examples and model travel as folders."""
+    folders: dict[str, Path] = {}
+    if listen.spec.keyword_examples is not None:
+        folders["examples"] = listen.spec.keyword_examples
+    if listen.spec.model:
+        from ...models.registry import resolve
+
+        folders["model"] = resolve(listen.spec.model).path
+    return Recipe(rebuild, {"listen": listen}, folders, listen.device)
+
+
+def rebuild(listen: ListenRequest, device: str, examples: Path | None = None, model: Path | None = None) -> KeywordTask:
+    """The task on a cluster worker, reading the copies of the folders shipped there."""
+    spec = replace(listen.spec, keyword_examples=examples, model=str(model) if model else None)
+    return KeywordTask(spec, spotter_for(replace(listen, spec=spec, device=device)))
