@@ -72,6 +72,11 @@ def parse_query(text: str) -> Query:
     return Query(tuple(_term(token, colon) for token, colon in _tokens(text)))
 
 
+def parse_arguments(texts: list[str]) -> Query:
+    """The terms of a command line's words, all of which must match (as the query box's text)."""
+    return Query(tuple(term for text in texts for term in parse_query(text).terms))
+
+
 def matching_labels(name: str, labels: list[str], exact: bool = False) -> list[str]:
     """The labels ``name`` means: the one so named, and (unless ``exact``) those holding its words in order.
 

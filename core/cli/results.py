@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from ..export_results import WRITERS
-from ..query import EXAMPLE, Query, parse_query
+from ..genre_verdict import describe
+from ..query import EXAMPLE, parse_arguments
 from ..records import ResultRow
 from .common import EXIT_OK, CliError, add_db, open_store, printable
 
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         shown = groups[args.group] if args.group and args.group != "all" else None
         if args.label is not None and args.label not in labels:
             raise CliError(f"model {model} has no label {args.label!r}")
-        search = Query(tuple(term for text in args.query for term in parse_query(text).terms))
+        search = parse_arguments(args.query)
         rows = store.results(
             model,
             labels=shown,
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
                 heard = [f"{w} at {end:.1f} s ({p:.2f})" for w, end, p in hits[row.path] if args.label in (None, w)]
                 detail = ", ".join(heard) or "no keywords"
             else:
-                detail = ", ".join(f"{i.label} {i.score:.2f}" for i in row.labels)
+                detail = ", ".join(describe(row.labels, groups.get("genre", ())))  # "jazz 0.18 (low confidence)"
             tags = _metadata_summary(row)  # the file's own tags, a third column when it has any
             print(f"{printable(row.path)}\t{printable(detail)}" + (f"\t{printable(tags)}" if tags else ""))
         print(f"{len(rows)} file(s), model {model}", file=sys.stderr)

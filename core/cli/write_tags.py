@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..query import EXAMPLE, parse_arguments
 from .common import EXIT_OK, CliError, add_db, open_store, printable
 
 
@@ -19,7 +20,7 @@ def add_commands(commands) -> None:
     )
     write.set_defaults(handler=run)
     add_db(write)
-    write.add_argument("query", nargs="?", default="", help="only the files this query matches (as in results)")
+    write.add_argument("query", nargs="*", help=f"only the files this query matches, as in results (e.g. '{EXAMPLE}')")
     write.add_argument("--model", default=None, help="whose genres (default: the last model used)")
     write.add_argument(
         "--mode",
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             separator=args.separator,
             canonical=load_canonical(args.map) if args.map else {},
         )
-        paths = store.tagged_paths(model, args.query)
+        paths = store.tagged_paths(model, parse_arguments(args.query))
         written = plan(store, model, paths, policy)
         for problem in written.problems:
             print(f"earmark: {printable(problem)}", file=sys.stderr)

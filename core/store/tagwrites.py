@@ -13,6 +13,7 @@ import time
 
 import sqlite_utils
 
+from ..query import Query
 from ..records import FileStat, ResultQuery, TagBackup, TagWrite
 
 
@@ -21,10 +22,10 @@ class TagWriteQueries:
 
     db: sqlite_utils.Database
 
-    def tagged_paths(self, model: str, text: str = "") -> list[str]:
+    def tagged_paths(self, model: str, search: Query | None = None) -> list[str]:
         """The files ``model`` tagged (and still present) that a query matches: what a write may touch."""
-        rows = self.page(ResultQuery(model=model, text=text, status="tagged", top_k=1), 0, -1)
-        return [row.path for row in rows]
+        query = ResultQuery(model=model, status="tagged", search=search or Query())
+        return [row.path for row in self.page(query, 0, -1)]
 
     def begin_tag_write(self, model: str | None, mode: str, backups: list[TagBackup]) -> int:
         """Record a write and every value it will replace, in one transaction, before writing."""
