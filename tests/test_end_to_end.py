@@ -15,12 +15,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from core.models.musicnn.vocabulary import MERGED
 from tests.audio_factory import chords, write
 
 pytestmark = pytest.mark.slow
 
 WESNOTH = Path("/usr/share/games/wesnoth/1.16/data/core/music")
 ASC = Path("/usr/share/games/asc/music")
+LABELS = len(MERGED)  # the default model's (musicnn-merged)
 
 
 def earmark(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -57,7 +59,7 @@ def test_orchestral_music_ranks_classical_first_with_mtt(tmp_path: Path) -> None
 def test_electronic_music_ranks_electronic_first_with_msd(tmp_path: Path) -> None:
     track = require(ASC / "machine_wars.mp3")
     db = tmp_path / "e.db"
-    result = earmark("tag", str(track), "--db", str(db), "--quiet")
+    result = earmark("tag", str(track), "--model", "musicnn-msd", "--db", str(db), "--quiet")
     assert result.returncode == 0, result.stderr
     assert top_label(db, "musicnn-msd", "genre", track) == "electronic"
 
@@ -93,7 +95,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert [row[0] for row in conn.execute("SELECT status FROM runs")] == ["interrupted"]
         kept = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
-        assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == 50 * kept
+        assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == LABELS * kept
 
 
 def test_kill_9_mid_run_then_resume_without_duplicates(tmp_path: Path) -> None:
@@ -104,8 +106,8 @@ def test_kill_9_mid_run_then_resume_without_duplicates(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         done_before = conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
         assert 5 <= done_before < 60
-        # whole files only: every committed analysis has all 50 labels
-        assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == 50 * done_before
+        # whole files only: every committed analysis has all its labels
+        assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == LABELS * done_before
 
     result = earmark("tag", str(library), "--db", str(db), "--quiet")
     assert result.returncode == 0, result.stderr
@@ -113,7 +115,7 @@ def test_kill_9_mid_run_then_resume_without_duplicates(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 60
         assert conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0] == 60
-        assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == 60 * 50
+        assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == 60 * LABELS
         statuses = [row[0] for row in conn.execute("SELECT status FROM runs ORDER BY id")]
     assert statuses == ["interrupted", "completed"]  # the killed run could not say so; the next run did
 

@@ -1,4 +1,4 @@
-"""Which ``model_type`` values Earmark can classify audio with: musicnn, and transformers' own table.
+"""Which ``model_type`` values Earmark can classify audio with: musicnn (alone or merged), and transformers' own table.
 
 Importing transformers costs seconds (it imports torch), which a rerun over an unchanged library
 must not pay just to check a model folder. Its table of audio-classification architectures is a
@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 MUSICNN = "musicnn"
+MUSICNN_TYPES = frozenset({MUSICNN, "musicnn_merged"})  # Earmark's own architectures (core.models.musicnn)
 _TABLE = "MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES"
 _MODULE = "transformers.models.auto.modeling_auto"
 
@@ -39,7 +40,7 @@ def audio_classification_types() -> frozenset[str]:
             source = Path(spec.submodule_search_locations[0]) / "models" / "auto" / "modeling_auto.py"
             table = _read_table(source) if source.is_file() else None
             if table:
-                return table | {MUSICNN}
+                return table | MUSICNN_TYPES
     from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
 
-    return frozenset(MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES) | {MUSICNN}
+    return frozenset(MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES) | MUSICNN_TYPES

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .. import __version__
+from .architectures import MUSICNN_TYPES
 from .backend import TorchBackend
 from .install import install, staging
 from .onnx_backend import EXPORT_DIR, FP32_FILE, INT8_FILE, REPORT_FILE, OnnxBackend
@@ -135,7 +136,7 @@ def export(info: ModelInfo, int8: bool = False) -> ExportReport:
         folder.mkdir()
         # Earmark's own architecture, and models fine-tuned here (their input length is no longer the
         # stock one that optimum's dummy inputs assume), go through torch.onnx with real windows
-        if info.architecture == "musicnn" or getattr(torch_backend.config, "clip_seconds", None):
+        if info.architecture in MUSICNN_TYPES or getattr(torch_backend.config, "clip_seconds", None):
             exporter = "torch.onnx"
             _export_torch_onnx(torch_backend, check, folder / FP32_FILE)
         else:

@@ -23,7 +23,7 @@ from transformers import AutoFeatureExtractor, AutoModelForAudioClassification, 
 from transformers.utils import logging as hf_logging
 
 from ..models import musicnn  # noqa: F401 - registers musicnn with the Auto classes
-from ..models.catalog import DEFAULT_MODEL, WHISPER_TINY
+from ..models.catalog import MUSIC_BASE, WHISPER_TINY
 from ..models.registry import ModelError, ModelInfo
 
 SPEECH_MEDIAN_S = 6.0
@@ -33,7 +33,7 @@ _HEAD_LAYERS = {"musicnn": ("dense.", "dense_norm.")}
 
 def suggest_base(durations: list[float]) -> str:
     """Short files are more likely words or commands than songs: Whisper for them, musicnn otherwise."""
-    return WHISPER_TINY if float(np.median(durations)) < SPEECH_MEDIAN_S else DEFAULT_MODEL
+    return WHISPER_TINY if float(np.median(durations)) < SPEECH_MEDIAN_S else MUSIC_BASE
 
 
 @dataclass
@@ -91,6 +91,8 @@ def _truncate_whisper(model: nn.Module, seconds: int) -> None:
 
 def prepare(info: ModelInfo, labels: list[str], clip_seconds: float, freeze_backbone: bool) -> Prepared:
     """Load ``info`` with a new classifier for ``labels``, cut to ``clip_seconds``, frozen or not."""
+    if info.architecture == "musicnn_merged":
+        raise ModelError(f"{info.name} is two models merged and cannot be fine-tuned; use {MUSIC_BASE} or musicnn-mtt")
     id2label = dict(enumerate(labels))
     extra = {"label_groups": {}} if info.architecture == "musicnn" else {}
     verbosity = hf_logging.get_verbosity()

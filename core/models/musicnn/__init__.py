@@ -1,4 +1,4 @@
-"""musicnn: the pretrained music taggers that Earmark ships by default (ported from TensorFlow).
+"""musicnn: the pretrained music taggers that Earmark ships by default (ported from TensorFlow), alone or merged.
 
 Importing this package registers musicnn with the ``transformers`` Auto classes, so that a musicnn
 folder and any Hugging Face audio-classification folder (AST, wav2vec2, HuBERT, Whisper) load
@@ -9,10 +9,19 @@ from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForAudioClas
 
 from .configuration_musicnn import MusicnnConfig
 from .feature_extraction_musicnn import MusicnnFeatureExtractor
+from .modeling_merged import MusicnnMergedConfig, MusicnnMergedForAudioClassification
 from .modeling_musicnn import MusicnnForAudioClassification
 
-AutoConfig.register(MusicnnConfig.model_type, MusicnnConfig, exist_ok=True)
-AutoFeatureExtractor.register(MusicnnConfig, MusicnnFeatureExtractor, exist_ok=True)
-AutoModelForAudioClassification.register(MusicnnConfig, MusicnnForAudioClassification, exist_ok=True)
+for _config, _model in ((MusicnnConfig, MusicnnForAudioClassification),
+                        (MusicnnMergedConfig, MusicnnMergedForAudioClassification)):  # fmt: skip
+    AutoConfig.register(_config.model_type, _config, exist_ok=True)
+    AutoFeatureExtractor.register(_config, MusicnnFeatureExtractor, exist_ok=True)
+    AutoModelForAudioClassification.register(_config, _model, exist_ok=True)
 
-__all__ = ["MusicnnConfig", "MusicnnFeatureExtractor", "MusicnnForAudioClassification"]
+__all__ = [
+    "MusicnnConfig",
+    "MusicnnFeatureExtractor",
+    "MusicnnForAudioClassification",
+    "MusicnnMergedConfig",
+    "MusicnnMergedForAudioClassification",
+]
