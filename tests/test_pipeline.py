@@ -46,6 +46,9 @@ def test_every_file_gets_all_labels_ranked(backend: TorchBackend, tmp_path: Path
     assert {Path(r.path).name for r in results} == set(files)
     for result in results:
         assert result.status == "tagged"
+        if Path(result.path).name == "silence.wav":  # a music tagger labels no music where there is none
+            assert [i.label for i in result.labels] == ["no music"]
+            continue
         assert sorted(i.label for i in result.labels) == sorted(TINY_LABELS)
         scores = [i.score for i in result.labels]
         assert scores == sorted(scores, reverse=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
+from core.models.catalog import DEFAULT_MODEL
 from core.models.install import install, staging
 from core.runs.build import build_run
 from core.runs.options import RequestError, TagOptions
@@ -96,6 +97,6 @@ def test_an_install_replaces_whole_folders_and_clears_what_dead_processes_left(t
 def test_earmark_check_tags_and_listens_offline(capsys) -> None:
     assert main(["check", "tag", "listen"]) == 0
     out = capsys.readouterr().out
-    assert "tag: musicnn-msd on " in out and "listen: wake words: okay_nabu" in out
+    assert f"tag: {DEFAULT_MODEL} on " in out and "listen: wake words: okay_nabu" in out
     assert main(["check", "sing"]) == 1
     assert "no check sing (use tag, listen, calls, train)" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import time
 
 from tqdm import tqdm
 
+from ..genre_verdict import describe
 from ..records import FileFailure, FileTags
 from ..runs.observer import RunObserver
 from ..runs.plan import Plan
@@ -18,6 +19,7 @@ class TerminalProgress(RunObserver):
 
     def __init__(self, top_k: int, print_files: bool, enabled: bool = True, hits: bool = False) -> None:
         self.shown: set[str] = set()
+        self.genres: set[str] = set()  # the top one is marked when it is a guess
         self.model = ""
         self.hits = hits  # keyword search: print each hit's time rather than the top labels
         self.top_k = top_k
@@ -27,10 +29,11 @@ class TerminalProgress(RunObserver):
         self.audio_seconds = 0.0
         self.started = time.monotonic()
 
-    def show(self, shown_labels: list[str], model: str) -> None:
-        """The labels printed for each file, and the model's name, once the run knows its model."""
+    def show(self, shown_labels: list[str], model: str, genres: list[str] | None = None) -> None:
+        """The labels printed for each file, the model's name and its genres, once the run knows its model."""
         self.shown = set(shown_labels)
         self.model = model
+        self.genres = set(genres or ())
 
     def preparing(self, step: str) -> None:
         if self.enabled:
@@ -59,8 +62,8 @@ class TerminalProgress(RunObserver):
                 heard = [f"{s.labels[0].label} at {s.end_s:.1f} s ({s.labels[0].score:.2f})" for s in outcome.segments]
                 tqdm.write(f"{printable(outcome.stat.path)}: {', '.join(heard) or 'no keywords'}")
             elif self.print_files:
-                best = [f"{s.label} {s.score:.2f}" for s in outcome.labels if s.label in self.shown][: self.top_k]
-                tqdm.write(f"{printable(outcome.stat.path)}: {', '.join(best)}")
+                best = [item for item in outcome.labels if item.label in self.shown][: self.top_k]
+                tqdm.write(f"{printable(outcome.stat.path)}: {', '.join(describe(best, self.genres))}")
         elif self.print_files:
             tqdm.write(f"{printable(outcome.stat.path)}: ERROR {printable(outcome.error)}")
         if self.bar is not None:

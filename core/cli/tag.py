@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         info = tagger.analyser
         group = args.group or ("genre" if "genre" in info.label_groups else None)
         shown = info.group(group) if args.task == "tags" else info.labels
-        progress.show(shown, info.name)
+        progress.show(shown, info.name, info.label_groups.get("genre"))
         if keywords and not args.quiet:
             print(f"earmark: searching for {', '.join(info.labels)}", file=sys.stderr)
         summary = tagger.run(list(request.paths))

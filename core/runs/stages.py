@@ -7,7 +7,7 @@ so that they can cross threads, processes or machines.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ class Segment:
     end_s: float
     features: Features | None  # None: the task's decode stage analysed it already
     result: object = None  # scores per window (a tagger), detections (a spotter)...
+    heard: object = None  # what the task's listener made of its audio (a music tagger's guard)
 
 
 @dataclass
@@ -93,19 +94,31 @@ def excerpt_spans(duration_s: float | None, options: TagOptions) -> list[Span] |
     return [Span(max(0.0, min(centre - length / 2, duration_s - length)), length) for centre in centres]
 
 
-def decode_file(job: int, stat: FileStat, backend: Backend, options: TagOptions) -> Iterator[Segment | FileEnd]:
+def decode_file(
+    job: int,
+    stat: FileStat,
+    backend: Backend,
+    options: TagOptions,
+    listen: Callable[[np.ndarray], object] | None = None,
+) -> Iterator[Segment | FileEnd]:
     """Decode one file into featurised segments, then its end marker.
 
     A short tail (less than one model window) is folded into the segment before it, so no
-    window is made of a sliver of audio repeated.
+    window is made of a sliver of audio repeated. ``listen``, when given, hears each segment's
+    audio too; what it returns is kept as the segment's ``heard``.
     """
     info = probe(stat.path)
     rate = backend.sampling_rate
+
+    def segment(index: int, start_s: float, audio: np.ndarray) -> Segment:
+        heard = listen(audio) if listen is not None else None
+        return Segment(job, index, start_s, start_s + len(audio) / rate, backend.preprocess(audio), heard=heard)
+
     spans = excerpt_spans(info.duration_s, options)
     if spans is not None:
         for index, span in enumerate(spans):
             audio = np.concatenate(list(stream_segments(stat.path, info, rate, span.seconds or 0, span)))
-            yield Segment(job, index, span.start_s, span.start_s + len(audio) / rate, backend.preprocess(audio))
+            yield segment(index, span.start_s, audio)
         yield FileEnd(job, info, float(info.duration_s or 0.0), len(spans))
         return
     min_tail = int(backend.windowing.window_seconds * rate)
@@ -116,20 +129,22 @@ def decode_file(job: int, stat: FileStat, backend: Backend, options: TagOptions)
         if held is not None and len(audio) < min_tail:
             audio = np.concatenate([held, audio])
         elif held is not None:
-            yield Segment(job, index, position / rate, (position + len(held)) / rate, backend.preprocess(held))
+            yield segment(index, position / rate, held)
             index += 1
             position += len(held)
         held = audio
     assert held is not None  # stream_segments raises when it yields nothing
-    yield Segment(job, index, position / rate, (position + len(held)) / rate, backend.preprocess(held))
+    yield segment(index, position / rate, held)
     yield FileEnd(job, info, (position + len(held)) / rate, index + 1)
 
 
-def aggregate(pending: Pending, labels: list[str], top_k: int) -> FileTags:
-    """File score = mean over all its windows; each segment keeps its own top-k."""
+def aggregate(pending: Pending, labels: list[str], top_k: int, keep: Sequence[bool] | None = None) -> FileTags:
+    """File score = mean over the windows of its segments (those ``keep`` marks, if given); each
+    segment keeps its own top-k."""
     assert pending.end is not None
     ordered = pending.ordered()
-    file_scores = np.concatenate([segment.result for segment in ordered]).mean(axis=0)
+    kept = [segment for i, segment in enumerate(ordered) if keep is None or keep[i]]
+    file_scores = np.concatenate([segment.result for segment in kept]).mean(axis=0)
     segments = [
         SegmentTags(index, segment.start_s, segment.end_s, ranked(labels, segment.result.mean(axis=0))[:top_k])
         for index, segment in enumerate(ordered)

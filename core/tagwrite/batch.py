@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..genre_verdict import NO_MUSIC
 from ..records import LabelScore, TagBackup
 from .files import GenreChange, TagWriteError, WriteOutcome, read_tags, write_genres
 from .policy import GenrePolicy, propose
@@ -48,7 +49,7 @@ def genre_labels(store, model: str) -> set[str]:
             f"model {model} has no genre labels (its groups: {', '.join(sorted(groups)) or 'none'});"
             " only genres are written into files"
         )
-    return set(groups["genre"])
+    return set(groups["genre"]) - {NO_MUSIC}  # a verdict on the file, not a genre: never written
 
 
 def plan(store, model: str, paths: list[str], policy: GenrePolicy) -> WritePlan:

@@ -1,4 +1,8 @@
-"""Music tags (any audio-classification model): windows batched across files, file score = mean."""
+"""Music tags (any audio-classification model): windows batched across files, file score = mean.
+
+A music tagger (a model with a genre group) is guarded: no music labels where there is none
+(:mod:`.music_guard`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from ..options import TagOptions
 from ..requests import TagRequest
 from ..run import Run
 from ..stages import FileEnd, Pending, Segment, aggregate, decode_file, excerpt_spans
+from . import music_guard
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,14 +35,15 @@ class TagTask:
     def __init__(self, backend: Backend, options: TagOptions) -> None:
         self.backend = backend
         self.options = options
-        self.analyser = backend.info
+        self.analyser = music_guard.identity(backend.info)
         self.batch_size = options.batch_size or backend.preferred_batch_size
+        self.listener = music_guard.Listener(backend.sampling_rate) if music_guard.guarded(backend.info) else None
 
     def describe(self) -> str:
         return self.backend.describe()
 
     def decode(self, job: int, stat: FileStat, halted: Callable[[], bool]) -> Iterator[Segment | FileEnd]:
-        return decode_file(job, stat, self.backend, self.options)
+        return decode_file(job, stat, self.backend, self.options, self.listener)
 
     def infer(self, inputs: list) -> list[np.ndarray]:
         scores = self.backend.forward(concat_features(inputs))
@@ -49,6 +55,8 @@ class TagTask:
         return results
 
     def finish(self, pending: Pending) -> FileTags:
+        if self.listener is not None:
+            return music_guard.finish(pending, self.backend.labels, self.options.segment_top_k)
         return aggregate(pending, self.backend.labels, self.options.segment_top_k)
 
     def coverage(self, tags: FileTags) -> str:
@@ -68,7 +76,7 @@ class TagRun(Run):
     ) -> None:
         options = options or TagOptions()
         task = TagTask(backend, options)
-        super().__init__(backend.info, lambda: task, store, options, observer, stop)
+        super().__init__(task.analyser, lambda: task, store, options, observer, stop)
 
 
 def build(request: TagRequest, store: Store, observer: RunObserver | None, stop: threading.Event | None) -> Run:
@@ -82,4 +90,4 @@ def build(request: TagRequest, store: Store, observer: RunObserver | None, stop:
         export_for_auto(info, request.backend, request.device, observer.preparing)
         return TagTask(load_backend(info, request.backend, request.device, request.threads), request.options)
 
-    return Run(info, load, store, request.options, observer, stop, request.engine)
+    return Run(music_guard.identity(info), load, store, request.options, observer, stop, request.engine)
