@@ -76,7 +76,7 @@ def build_detector(spec: ListenSpec, device: str = "cpu") -> Detector:
     detectors: list[Detector] = []
     if spec.wake or spec.wants_default:
         micro = MicroWakeWordDetector(list(spec.wake) or None, earmark_cutoffs=spec.tuning == "earmark")
-        detectors.append(_personal(micro) if spec.tuning == "earmark" else micro)
+        detectors.append(_earmark(micro, gate=not spec.vad) if spec.tuning == "earmark" else micro)
     if spec.openwakeword:
         from .oww import OpenWakeWordDetector
 
@@ -95,16 +95,18 @@ def build_detector(spec: ListenSpec, device: str = "cpu") -> Detector:
     return detector
 
 
-def _personal(micro: Detector) -> Detector:
-    """The wake words with this user's enrolled verifiers (if any) as their second stage."""
+def _earmark(micro: Detector, gate: bool) -> Detector:
+    """The wake words as Earmark tunes them: this user's enrolled verifiers (if any) as their second
+    stage, and scores that count only near speech (calibrated with the gate: music fires far less)."""
     from .twostage import TwoStage
+    from .vad import SpeechGate
     from .verifier import CONFIRM, VerifierDetector, enrolled
 
     verifiers = {word: v for word, v in enrolled().items() if word in micro.words}
-    if not verifiers:
-        return micro
-    low = {word: v.low for word, v in verifiers.items()}
-    return TwoStage(micro, VerifierDetector(verifiers), low, dict.fromkeys(verifiers, CONFIRM))
+    if verifiers:
+        low = {word: v.low for word, v in verifiers.items()}
+        micro = TwoStage(micro, VerifierDetector(verifiers), low, dict.fromkeys(verifiers, CONFIRM))
+    return SpeechGate(micro) if gate else micro
 
 
 def thresholds_for(detector: Detector, chosen: dict[tuple[str, str], float]) -> dict[str, float]:

@@ -76,22 +76,27 @@ def clips_from_files(paths: list[Path]) -> list[np.ndarray]:
 
 
 def record_takes(count: int, device: int | None, prompt: Callable[[int], None], stop=None) -> list[np.ndarray]:
-    """``count`` live takes of :data:`TAKE_S` each; ``prompt(i)`` is called before take ``i`` (from 1)."""
+    """``count`` live takes of :data:`TAKE_S` each from one open stream; ``prompt(i)`` comes before take ``i``.
+
+    A take with nothing said in it (under about -60 dBFS) is asked for again.
+    """
     takes: list[np.ndarray] = []
     frames_per_take = int(TAKE_S * SAMPLE_RATE / FRAME_SAMPLES)
-    while len(takes) < count:
-        prompt(len(takes) + 1)
-        heard = []
-        for frame in microphone_frames(device, stop):
-            heard.append(frame)
-            if len(heard) >= frames_per_take:
-                break
-        if stop is not None and stop.is_set():
-            break
-        frames = np.array(heard)
-        if np.sqrt(np.mean(frames.astype(np.float64) ** 2)) < 30:  # under about -60 dBFS: nothing said
+    heard: list[np.ndarray] = []
+    stream = microphone_frames(device, stop)
+    next(stream, None)  # the device is open and delivering before anyone is asked to speak
+    prompt(1)
+    for frame in stream:
+        heard.append(frame)
+        if len(heard) < frames_per_take:
             continue
-        takes.append(trimmed(frames, f"take {len(takes) + 1}"))
+        frames, heard = np.array(heard), []
+        if np.sqrt(np.mean(frames.astype(np.float64) ** 2)) >= 30:
+            takes.append(trimmed(frames, f"take {len(takes) + 1}"))
+        if len(takes) == count:
+            break
+        prompt(len(takes) + 1)
+    stream.close()
     return takes
 
 
