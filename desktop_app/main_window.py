@@ -266,11 +266,11 @@ class MainWindow(QMainWindow):
         """The run the window's settings ask for: the same request the CLI would build."""
         s = self.settings
         if task == "calls":
-            return CallsRequest(tuple(folders), s.device)
+            return CallsRequest(tuple(folders), s.device, engine=s.engine_spec)
         if listen is not None:
-            return KeywordRequest(tuple(folders), replace(listen, device=s.device))
+            return KeywordRequest(tuple(folders), replace(listen, device=s.device), engine=s.engine_spec)
         options = TagOptions(segment_top_k=s.top_k, coverage=s.coverage, force=force)
-        return TagRequest(tuple(folders), s.model, s.backend, s.device, s.threads or None, options)
+        return TagRequest(tuple(folders), s.model, s.backend, s.device, s.threads or None, options, s.engine_spec)
 
     def _mark_dirty(self, _progress: object) -> None:
         self._dirty = True

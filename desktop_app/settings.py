@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings
 from core.models.catalog import DEFAULT_MODEL
 from core.models.registry import available_names
 from core.paths import data_dir, default_db_path
+from core.runs.engines import EngineSpec
 
 
 def settings_path() -> Path:
@@ -52,6 +53,8 @@ class AppSettings:
     top_k: int = 5
     genre_threshold: float = 0.15  # the score a label needs to be written as a genre tag
     folders: list[str] = field(default_factory=list)
+    engine: str = "local"  # local: this computer; ray: a Ray cluster (core.runs.engines.ray)
+    ray_address: str = ""  # the cluster's host:port; empty: a Ray instance on this computer
     notice: str = field(default="", metadata={"saved": False})  # what loading changed, for the status bar
 
     @classmethod
@@ -82,6 +85,11 @@ class AppSettings:
     @property
     def db(self) -> Path:
         return Path(self.db_path).expanduser()
+
+    @property
+    def engine_spec(self) -> EngineSpec:
+        """Where runs execute, as the CLI's ``--engine`` and ``--ray-address`` would say."""
+        return EngineSpec("ray", self.ray_address.strip() or None) if self.engine == "ray" else EngineSpec()
 
 
 def _saved_fields() -> list:

@@ -14,6 +14,7 @@ from core.cli import main
 from core.models.catalog import DEFAULT_MODEL
 from core.models.install import install, staging
 from core.runs.build import build_run
+from core.runs.engines import EngineSpec
 from core.runs.options import RequestError, TagOptions
 from core.runs.requests import TagRequest
 from core.store import Store
@@ -66,8 +67,8 @@ def test_bad_requests_are_refused_before_anything_is_read(folder: Path, tmp_path
         TagRequest((Path("/no/where"),))
     with pytest.raises(RequestError, match="must be positive"):
         TagOptions(segment_top_k=0)
-    with Store(tmp_path / "e.db") as store, pytest.raises(RequestError, match="unknown engine 'warp'"):
-        build_run(TagRequest((folder,), engine="warp"), store)
+    with pytest.raises(RequestError, match="unknown engine 'warp'"):
+        TagRequest((folder,), engine=EngineSpec("warp"))
 
 
 def test_an_install_replaces_whole_folders_and_clears_what_dead_processes_left(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..models.catalog import COVERAGES, DEFAULT_MODEL, RUNTIMES
+from ..runs.engines import ENGINES
 from .common import EXIT_OK, add_db, interrupted, open_store, printable
 from .listen import add_detector_options, listen_request
 
@@ -43,7 +44,9 @@ def add_commands(commands) -> None:
     tag.add_argument(
         "--batch-size", type=int, default=None, help="model windows per forward pass (default: per backend)"
     )
-    tag.add_argument("--workers", type=int, default=1, help="decoding threads")
+    tag.add_argument(
+        "--workers", type=int, default=None, help="decoding threads (default 1; with --engine ray: model workers)"
+    )
     tag.add_argument("--threads", type=int, default=None, help="CPU threads for the model (default: all cores)")
     tag.add_argument(
         "--coverage",
@@ -55,29 +58,40 @@ def add_commands(commands) -> None:
     tag.add_argument("--force", action="store_true", help="re-tag files even when unchanged")
     tag.add_argument("--json", action="store_true", help="print this run's results as JSON on stdout")
     tag.add_argument("--quiet", action="store_true", help="no progress bar and no per-file lines")
+    tag.add_argument(
+        "--engine",
+        choices=list(ENGINES),
+        default="local",
+        help="local: this computer (default); ray: a Ray cluster (pip install 'earmark[ray]'; see the README)",
+    )
+    tag.add_argument("--ray-address", default=None, help="join the Ray cluster at host:port (default: start one here)")
+    tag.add_argument("--gpus-per-worker", type=float, default=0.0, help="with --engine ray: GPU share per model worker")
     add_detector_options(tag)
 
 
 def _request(args: argparse.Namespace):
+    from ..runs.engines import EngineSpec
     from ..runs.options import TagOptions
     from ..runs.requests import CallsRequest, KeywordRequest, TagRequest
 
+    ray = args.engine == "ray"  # --workers: model workers on the cluster, else decoding threads
     options = TagOptions(
         segment_seconds=args.segment_seconds,
         segment_top_k=args.top_k,
         batch_size=args.batch_size,
-        decode_workers=args.workers,
+        decode_workers=1 if ray or args.workers is None else args.workers,
         retry_errors=args.retry_errors,
         force=args.force,
         coverage=args.coverage,
     )
     paths = tuple(args.paths)
     whole_files = TagOptions(retry_errors=args.retry_errors, force=args.force)
+    engine = EngineSpec(args.engine, args.ray_address, args.workers if ray else None, args.gpus_per_worker)
     if args.task == "keywords":
-        return KeywordRequest(paths, listen_request(args, args.device), whole_files)
+        return KeywordRequest(paths, listen_request(args, args.device), whole_files, engine)
     if args.task == "calls":
-        return CallsRequest(paths, args.device, whole_files)
-    return TagRequest(paths, args.model or DEFAULT_MODEL, args.backend, args.device, args.threads, options)
+        return CallsRequest(paths, args.device, whole_files, engine)
+    return TagRequest(paths, args.model or DEFAULT_MODEL, args.backend, args.device, args.threads, options, engine)
 
 
 def run(args: argparse.Namespace) -> int:

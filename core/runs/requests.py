@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..listen.catalog import ListenRequest
 from ..models.catalog import DEFAULT_MODEL
+from .engines import EngineSpec
 from .options import RequestError, TagOptions
 
 
@@ -31,7 +32,7 @@ class TagRequest:
     device: str = "auto"
     threads: int | None = None  # CPU threads for the model; None: all cores
     options: TagOptions = field(default_factory=TagOptions)
-    engine: str = "local"
+    engine: EngineSpec = field(default_factory=EngineSpec)
 
     def __post_init__(self) -> None:
         _check_paths(self.paths)
@@ -44,7 +45,7 @@ class CallsRequest:
     paths: tuple[Path, ...]
     device: str = "auto"
     options: TagOptions = field(default_factory=TagOptions)
-    engine: str = "local"
+    engine: EngineSpec = field(default_factory=EngineSpec)
 
     def __post_init__(self) -> None:
         _check_paths(self.paths)
@@ -57,7 +58,7 @@ class KeywordRequest:
     paths: tuple[Path, ...]
     listen: ListenRequest = field(default_factory=ListenRequest)
     options: TagOptions = field(default_factory=TagOptions)
-    engine: str = "local"
+    engine: EngineSpec = field(default_factory=EngineSpec)
 
     def __post_init__(self) -> None:
         _check_paths(self.paths)

@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from ..filetags import read_metadata
 from ..records import FileFailure, FileStat, FileTags
 from ..store import Store, StoreError
-from .engines import Engine, engine
+from .engines import Engine, EngineSpec, engine
 from .observer import RunObserver, RunSummary
 from .options import TagOptions
 from .plan import plan_run
@@ -42,7 +42,7 @@ class Run:
         options: TagOptions | None = None,
         observer: RunObserver | None = None,
         stop: threading.Event | None = None,
-        engine_name: str = "local",
+        engine_spec: EngineSpec | None = None,
     ) -> None:
         self.analyser = analyser
         self.load = load
@@ -50,7 +50,7 @@ class Run:
         self.options = options or TagOptions()
         self.observer = observer or RunObserver()
         self.stop = stop or threading.Event()
-        self.engine: Engine = engine(engine_name)
+        self.engine: Engine = engine(engine_spec or EngineSpec())
         self.task: Task | None = None
 
     def run(self, paths: list[Path]) -> RunSummary:

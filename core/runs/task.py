@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from ..records import FileStat, FileTags
+from .recipe import Recipe
 from .stages import FileEnd, Pending, Segment
 
 
@@ -34,6 +35,7 @@ class Task(Protocol):
     analyser: Analyser
     batch_size: int  # model windows per ``infer`` call
     max_decoders: int | None  # files decoded at once at most (a stateful spotter: 1); None: no limit
+    recipe: Recipe | None  # how to make it again on a cluster worker; None: it runs in this process only
 
     def describe(self) -> str:
         """Runtime and device, as the front ends show it (``onnx-fp32 on cpu``)."""

@@ -21,6 +21,10 @@ from PySide6.QtWidgets import (
 from core.models.catalog import COVERAGES, DEVICES, RUNTIMES
 
 from ..settings import AppSettings, settings_path
+from ..workers.cluster import ClusterCheckWorker
+from ..workers.thread import start_in_thread
+
+ENGINES = {"local": "This computer", "ray": "Ray cluster at…"}  # the engine setting -> what the page shows
 
 
 class SettingsPage(QWidget):
@@ -57,6 +61,7 @@ class SettingsPage(QWidget):
         self.threshold.setRange(0.0, 1.0)
         self.threshold.setSingleStep(0.05)
         self.threshold.setValue(settings.genre_threshold)
+        engine_row = self._engine_row(settings)
 
         box = QGroupBox("Tagging")
         box.setMaximumWidth(720)
@@ -76,12 +81,53 @@ class SettingsPage(QWidget):
         form.addRow("CPU threads for the model", self.threads)
         form.addRow("Labels kept per segment", self.top_k)
         form.addRow("Score needed to write a genre tag", self.threshold)
+        form.addRow("Runs on", engine_row)
+        form.addRow("", self.cluster_status)
         self.db.editingFinished.connect(self._store)
         for box in (self.device, self.backend, self.coverage):
             box.currentTextChanged.connect(self._store)
         self.top_k.valueChanged.connect(self._store)
         self.threads.valueChanged.connect(self._store)
         self.threshold.valueChanged.connect(self._store)
+
+    def _engine_row(self, settings: AppSettings) -> QHBoxLayout:
+        """This computer, or a Ray cluster's address with a connection check (README: Scaling out with Ray)."""
+        self.engine = QComboBox()
+        for key, text in ENGINES.items():
+            self.engine.addItem(text, key)
+        self.engine.setCurrentIndex(list(ENGINES).index(settings.engine if settings.engine in ENGINES else "local"))
+        self.ray_address = QLineEdit(settings.ray_address)
+        self.ray_address.setPlaceholderText("host:port (empty: Ray on this computer)")
+        self.check = QPushButton("Check connection")
+        self.check.clicked.connect(self._check_cluster)
+        self.cluster_status = QLabel("")
+        self.cluster_status.setWordWrap(True)
+        self.engine.currentIndexChanged.connect(self._store)
+        self.ray_address.editingFinished.connect(self._store)
+        row = QHBoxLayout()
+        row.addWidget(self.engine)
+        row.addWidget(self.ray_address, 1)
+        row.addWidget(self.check)
+        self._show_engine()
+        return row
+
+    def _show_engine(self) -> None:
+        ray = self.engine.currentData() == "ray"
+        self.ray_address.setEnabled(ray)
+        self.check.setEnabled(ray)
+
+    def _check_cluster(self) -> None:
+        self._store()
+        self.check.setEnabled(False)
+        self.cluster_status.setText("Connecting…")
+        worker = ClusterCheckWorker(self.settings.engine_spec.address)
+        worker.done.connect(self._cluster_checked)
+        self.checker = worker  # kept until it finishes
+        start_in_thread(worker, self)
+
+    def _cluster_checked(self, _reachable: bool, text: str) -> None:
+        self.cluster_status.setText(text)
+        self._show_engine()
 
     def _choose_db(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Database file", self.db.text(), "SQLite (*.db *.sqlite)")
@@ -98,4 +144,7 @@ class SettingsPage(QWidget):
         s.top_k = self.top_k.value()
         s.threads = self.threads.value()
         s.genre_threshold = self.threshold.value()
+        s.engine = self.engine.currentData()
+        s.ray_address = self.ray_address.text().strip()
+        self._show_engine()
         self.changed.emit()

@@ -8,25 +8,29 @@ segment, nothing half-done is handed over, and a rerun resumes.
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ...audio import DecodeError
 from ...models.windows import window_count
 from ...records import FileFailure, FileStat, FileTags
 from ..observer import RunObserver
 from ..options import TagOptions
 from ..stages import FileError, Pending, Segment
 from ..task import Task
+from .work import next_batch, read, score
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from . import EngineSpec
 
 _DONE = object()
 
 
 class LocalEngine:
+    def __init__(self, spec: EngineSpec | None = None) -> None:
+        """Nothing to choose beyond the run's options (its decoding threads)."""
+
     def execute(
         self,
         task: Task,
@@ -108,15 +112,12 @@ class _Execution:
         """Score whole segments in batches of about ``batch_size`` windows; return the unscored."""
         size = self.task.batch_size
         while waiting:
-            take, windows = 0, 0
-            while take < len(waiting) and windows < size:
-                windows += window_count(waiting[take].features)
-                take += 1
+            take, windows = next_batch(waiting, size)
             if windows < size and not flush:
                 break
             batch, waiting = waiting[:take], waiting[take:]
-            for segment, result in zip(batch, self.task.infer([s.features for s in batch]), strict=True):
-                segment.features, segment.result = None, result  # the inputs are not needed any more
+            score(self.task, batch)
+            for segment in batch:
                 pending[segment.job].segments[segment.index] = segment
         return waiting
 
@@ -134,16 +135,9 @@ class _Execution:
                 return
             stat = self.jobs[job]
             self.observer.file_started(stat)
-            try:
-                for item in self.task.decode(job, stat, self.halted):
-                    if not self._put(item):
-                        return
-            except DecodeError as error:
-                self._put(FileError(job, FileFailure(stat, str(error))))
-            except Exception as error:  # noqa: BLE001 - one bad file must never end the batch
-                # the error row says what happened; where in the code, only to someone debugging (EARMARK_DEBUG=1)
-                log.debug("unexpected failure while decoding %s", stat.path, exc_info=True)
-                self._put(FileError(job, FileFailure(stat, f"{type(error).__name__}: {error}")))
+            for item in read(self.task, job, stat, self.halted):
+                if not self._put(item):
+                    return
 
     def _put(self, item: object, force: bool = False) -> bool:
         """Queue an item, giving up when the run is stopped (unless ``force``)."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from ...audio import probe
 from ...calls import labels as call_labels
@@ -20,6 +21,7 @@ from ...calls import segmentation, speakers
 from ...records import FileStat, FileTags
 from ...store import Store
 from ..observer import RunObserver
+from ..recipe import Recipe
 from ..requests import CallsRequest
 from ..run import Run
 from ..stages import FileEnd, Pending, Segment
@@ -71,13 +73,16 @@ class CallsTask:
 
     def __init__(self, analyser_identity: CallsModel, device: str) -> None:
         from ...calls.analyse import CallAnalyser
-        from ...models.registry import resolve_transcriber
         from ...models.speaker import SpeakerEncoder
         from ...models.whisper.transcriber import Transcriber
 
         self.analyser = analyser_identity
         self.device = device
-        self.calls = CallAnalyser(Transcriber(resolve_transcriber().path, device), SpeakerEncoder())
+        self.calls = CallAnalyser(Transcriber(Path(str(analyser_identity.path)), device), SpeakerEncoder())
+        # a cluster worker loads the same transcriber from a copy of its folder; the speaker encoder and the
+        # speech detector come with Earmark's own install there
+        self.recipe = Recipe(rebuild, {"identity": analyser_identity}, {"transcriber": Path(str(self.analyser.path))},
+                             device)  # fmt: skip
 
     def describe(self) -> str:
         return f"call analysis on {'cpu' if self.device == 'auto' else self.device}"
@@ -112,3 +117,8 @@ def build(request: CallsRequest, store: Store, observer: RunObserver | None, sto
     identity = calls_model()
     return Run(identity, lambda: CallsTask(identity, request.device), store, request.options, observer, stop,
                request.engine)  # fmt: skip
+
+
+def rebuild(identity: CallsModel, transcriber: Path, device: str) -> CallsTask:
+    """The task on a cluster worker, reading the copy of the transcriber shipped there."""
+    return CallsTask(replace(identity, path=str(transcriber)), device)

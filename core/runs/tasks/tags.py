@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...models.prepare import export_for_auto, resolve_prepared
@@ -16,6 +17,7 @@ from ...records import FileStat, FileTags
 from ...store import Store
 from ..observer import RunObserver
 from ..options import TagOptions
+from ..recipe import Recipe
 from ..requests import TagRequest
 from ..run import Run
 from ..stages import FileEnd, Pending, Segment, aggregate, decode_file, excerpt_spans
@@ -31,6 +33,7 @@ class TagTask:
     """A loaded model's stages: decode and featurise, score batches of windows, average per file."""
 
     max_decoders = None
+    recipe: Recipe | None = None  # set by build(): a cluster worker loads the same model from a copy of its folder
 
     def __init__(self, backend: Backend, options: TagOptions) -> None:
         self.backend = backend
@@ -88,6 +91,17 @@ def build(request: TagRequest, store: Store, observer: RunObserver | None, stop:
         from ...models.runtime import load_backend
 
         export_for_auto(info, request.backend, request.device, observer.preparing)
-        return TagTask(load_backend(info, request.backend, request.device, request.threads), request.options)
+        task = TagTask(load_backend(info, request.backend, request.device, request.threads), request.options)
+        settings = dict(name=info.name, backend=request.backend, threads=request.threads, options=request.options)
+        task.recipe = Recipe(rebuild, settings, {"folder": info.path}, request.device)
+        return task
 
     return Run(music_guard.identity(info), load, store, request.options, observer, stop, request.engine)
+
+
+def rebuild(folder: Path, name: str, backend: str, device: str, threads: int | None, options: TagOptions) -> TagTask:
+    """The task on a cluster worker, from the copy of the model folder shipped there (checked as any folder is)."""
+    from ...models.registry import inspect_folder
+    from ...models.runtime import load_backend
+
+    return TagTask(load_backend(inspect_folder(folder, name), backend, device, threads), options)
