@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from .errors import EarmarkError
 from .records import CallDetails, ResultRow
 
 CALL_COLUMNS = ["speech_s", "music_s", "silence_s", "speakers", "talk_s", "transcript_lines"]
@@ -54,3 +55,35 @@ def export_rows(rows: Sequence[ResultRow], path: Path, fmt: str) -> None:
     """Save ``rows`` to ``path`` as ``fmt`` (csv or json); OSError when the file cannot be written."""
     with open(path, "w", encoding="utf-8", newline="") as out:
         WRITERS[fmt](rows, out)
+
+
+class ExportError(EarmarkError):
+    """Results cannot be written in the format asked for; the message says why in one line."""
+
+
+def _parquet_columns() -> dict:
+    """The JSON's columns with their Arrow types; a call's details and any newer field are typed from the data."""
+    import pyarrow as pa
+
+    label = pa.struct([("label", pa.string()), ("score", pa.float64())])
+    text, number = pa.string(), pa.int64()
+    return {"path": text, "status": text, "error": text, "duration_s": pa.float64(), "model": text,
+            "labels": pa.list_(label), "artist": text, "title": text, "album": text, "year": number, "track": number,
+            "file_genre": text}  # fmt: skip
+
+
+def write_parquet(rows: Sequence[ResultRow], path: Path) -> None:
+    """Save ``rows`` as a Parquet table with the JSON's columns (one row per file), for a data lake.
+
+    Needs pyarrow, which the Ray extra brings; OSError when the file cannot be written.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as error:
+        raise ExportError('Parquet needs pyarrow: pip install pyarrow (or "earmark[ray]", which brings it)') from error
+    records = [row.to_json() for row in rows]
+    typed = _parquet_columns()
+    names = list(dict.fromkeys(key for record in records for key in record)) or list(typed)  # in the JSON's order
+    columns = {name: pa.array([record.get(name) for record in records], typed.get(name)) for name in names}
+    pq.write_table(pa.table(columns), path)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from ..export_results import WRITERS
+from ..export_results import WRITERS, export_rows, write_parquet
 from ..genre_verdict import describe
 from ..query import EXAMPLE, parse_arguments
 from ..records import ResultRow
@@ -27,7 +28,8 @@ def add_commands(commands) -> None:
     results.add_argument("--min-score", type=float, default=0.0, help="drop labels scoring below this")
     results.add_argument("--top-k", type=int, default=5, help="labels per file (0: all)")
     results.add_argument("--status", choices=["tagged", "error", "missing"], default=None)
-    results.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    results.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
+    results.add_argument("-o", "--output", type=Path, default=None, help="write csv, json or parquet to this file")
 
 
 def _metadata_summary(row: ResultRow) -> str:
@@ -72,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
         hits = None
         if "keywords" in groups:  # a keyword search: its segments are the hits
             hits = {row.path: [(w, end, p) for _i, _s, end, w, p in store.segments(row.path, model)] for row in rows}
-    if args.format in WRITERS:
+    if args.format == "parquet" or args.output is not None:
+        _save(rows, args.format, args.output)
+    elif args.format in WRITERS:
         WRITERS[args.format](rows, sys.stdout)
     else:
         for row in rows:
@@ -89,3 +93,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"{printable(row.path)}\t{printable(detail)}" + (f"\t{printable(tags)}" if tags else ""))
         print(f"{len(rows)} file(s), model {model}", file=sys.stderr)
     return EXIT_OK
+
+
+def _save(rows: list[ResultRow], fmt: str, path: Path | None) -> None:
+    """Results into a file (Parquet is only ever written to one: it is binary)."""
+    if path is None:
+        raise CliError(f"--format {fmt} writes a file: add -o FILE")
+    if fmt not in ("parquet", *WRITERS):
+        raise CliError("-o writes csv, json or parquet: add --format csv, json or parquet")
+    try:
+        if fmt == "parquet":
+            write_parquet(rows, path)
+        else:
+            export_rows(rows, path, fmt)
+    except OSError as error:
+        raise CliError(f"cannot write {printable(path)}: {error.strerror or error}") from error
+    print(f"{len(rows)} file(s) written to {printable(path)}", file=sys.stderr)
