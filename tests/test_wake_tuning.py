@@ -146,7 +146,8 @@ def test_enrolling_a_voice_raises_its_recall_and_nothing_else_fires_more(tmp_pat
         noisy_take(tmp_path / f"other{i}.wav", text, other, 160, i)
         for i, (text, other) in enumerate(
             [
-                ("i think the jar is in the garage, ask travis or jarvis's brother", "en-us"),
+                ("i think the jar is in the garage, ask travis or his brother", "en-us"),
+                ("hey travis, hey davis, hey service", voice),
                 ("hey, is that harvest festival tomorrow? hey there, jasmine", "en+f3"),
                 ("hey jar, hey jars, the service is over", voice),
                 ("my craft is alex's business, okay now", "en-gb-scotland"),
