@@ -27,10 +27,12 @@ def add_detector_options(parser: argparse.ArgumentParser) -> None:
         "--cutoffs",
         choices=["earmark", "model"],
         default="earmark",
-        help="wake-word thresholds: Earmark's calibrated ones, one word per phrase and your enrolled voice "
-        "(default), or each model's own",
+        help="wake words as Earmark tunes them (calibrated thresholds, a speech gate, one word per phrase, "
+        "your enrolled voice: the default) or as each model ships",
     )
-    words.add_argument("--threshold", type=float, default=None, help="score needed (default: each model's own)")
+    words.add_argument(
+        "--threshold", type=float, default=None, help="one score for every word (default: per word, per --cutoffs)"
+    )
     words.add_argument("--patience", type=int, default=1, help="consecutive 80 ms frames above the threshold")
     words.add_argument("--refractory", type=float, default=2.0, help="seconds before a word can fire again")
 
