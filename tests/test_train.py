@@ -209,6 +209,8 @@ def test_whisper_base_learns_spoken_words(tmp_path: Path) -> None:
     base = resolve_base("whisper-tiny-en")
     prepared = prepare(base, ["a", "b"], 1.3, freeze_backbone=False)
     assert prepared.clip_seconds == 2.0 and prepared.model.config.max_source_positions == 100
+    head = prepare(base, ["a", "b"], 1.3, freeze_backbone=True)  # --freeze: the head trains, nothing else
+    assert 0 < head.trainable < 0.1 * head.total
 
     summary = inspect_labelled_folder(tmp_path / "words")
     result = TrainJob(summary, base, "words", TrainOptions(epochs=4, batch_size=8, export_onnx=True)).run()
@@ -276,7 +278,9 @@ def test_the_same_seed_trains_the_same_model(folder: Path, tmp_path: Path) -> No
     summary = inspect_labelled_folder(folder)
 
     def train(name: str, seed: int) -> tuple[list, dict]:
-        options = TrainOptions(epochs=2, batch_size=4, seed=seed, background=str(tmp_path / "room"))
+        options = TrainOptions(
+            epochs=2, batch_size=4, seed=seed, speech_augment=True, background=str(tmp_path / "room")
+        )
         report = TrainJob(summary, base, name, options).run().report
         return [(r["eval_loss"], r["train_loss"]) for r in report["history"]], load_file(
             str(models_dir() / name / "model.safetensors")

@@ -27,8 +27,9 @@ from ..models.catalog import MUSIC_BASE, WHISPER_TINY
 from ..models.registry import ModelError, ModelInfo
 
 SPEECH_MEDIAN_S = 6.0
-# Layers that belong to the head of an architecture besides the newly initialised classifier
-_HEAD_LAYERS = {"musicnn": ("dense.", "dense_norm.")}
+# Layers that belong to the head of an architecture besides the newly initialised classifier. Whisper's
+# projector and classifier are the head even where they load (the converted base carries placeholders).
+_HEAD_LAYERS = {"musicnn": ("dense.", "dense_norm."), "whisper": ("projector.", "classifier.")}
 
 
 def suggest_base(durations: list[float]) -> str:

@@ -3,13 +3,16 @@
 Features are computed per batch, not cached, so that every epoch sees freshly augmented audio;
 the extractors are numpy and cost little next to a training step.
 
-Every base gets random gain, a circular time shift, white noise and, when the user gives a
-background folder, their own background mixed in. Speech bases (any but musicnn) also get speed
-and pitch perturbation and SpecAugment-style time and frequency masks on their spectrogram: a
-model trained on a few voices otherwise learns those voices, not the words (the cross-engine
-benchmark in ``bench/train_eval.py`` measures it). Music keeps its tempo and key, which a label
-may depend on. One seeded random generator draws every choice, in the order the batches come,
-so a run with the same seed augments the same way.
+Every run gets random gain, a circular time shift, white noise and, when the user gives a
+background folder, their own background mixed in. On request (``speech_augment``) speech also gets
+speed and pitch perturbation and SpecAugment-style time and frequency masks on its spectrogram.
+That is off by default because it was measured to hurt: trained on one speech synthesiser's voices
+and scored on another's, Whisper's frozen encoder with a new head lost 4 points of accuracy with
+speed and pitch added and 9 with the masks too; a whole-network fine-tune gained from it but stayed
+below the frozen encoder (the README's fine-tuning section has the numbers).
+
+One seeded random generator draws every choice, in the order the batches come, so a run with the
+same seed augments the same way.
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ class TrainJob:
         if options.background:
             self.emit(TrainProgress("prepare", f"reading background audio in {options.background}"))
             background = load_background(Path(options.background).expanduser(), rate)
-        return Augmenter(options.seed, rate, speech=self.base.architecture != "musicnn", background=background)
+        return Augmenter(options.seed, rate, speech=options.speech_augment, background=background)
 
     def run(self) -> TrainResult:
         """Train, evaluate the best epoch and install it; the same seed gives the same model."""

@@ -23,14 +23,20 @@ class TrainOptions:
     validation_fraction: float = 0.2
     patience: int = 3
     augment: bool = True
+    speech_augment: bool = False  # also speed, pitch and spectrogram masks (see collate); off: measured to hurt
     background: str | None = None  # a folder of the user's background audio, mixed into training clips
     seed: int = 42
     device: str = "auto"
     export_onnx: bool = False
 
     def resolved(self, base: ModelInfo) -> TrainOptions:
-        """Per-base defaults: musicnn trains its head on a frozen backbone at a high rate;
-        transformer bases fine-tune everything at a low one."""
+        """Per-base defaults: musicnn and Whisper train their head on a frozen backbone at a high rate;
+        other transformer bases fine-tune everything at a low one.
+
+        Whisper's encoder stays frozen because its pretrained features generalise to voices the
+        user's examples lack: trained on one speech synthesiser's voices and scored on another's,
+        the head alone is right far more often than a fine-tuned encoder (``bench/train_eval.py
+        --task cross``; the README's fine-tuning section has the numbers)."""
         if self.epochs < 1 or self.batch_size < 1 or self.max_clips_per_file < 1 or self.patience < 1:
             raise ValueError("epochs, batch size, clips per file and patience must be at least 1")
         if not 0 < self.validation_fraction <= 0.5:
@@ -39,6 +45,7 @@ class TrainOptions:
             raise ValueError("clip length and learning rate must be positive")
         if self.background and not Path(self.background).expanduser().is_dir():
             raise ValueError(f"background {self.background} is not a folder")
-        freeze = self.freeze_backbone if self.freeze_backbone is not None else base.architecture == "musicnn"
-        rate = self.learning_rate or (1e-3 if freeze else 1e-4)
+        frozen_by_default = base.architecture in ("musicnn", "whisper")
+        freeze = self.freeze_backbone if self.freeze_backbone is not None else frozen_by_default
+        rate = self.learning_rate or ((3e-3 if base.architecture == "whisper" else 1e-3) if freeze else 1e-4)
         return TrainOptions(**{**asdict(self), "freeze_backbone": freeze, "learning_rate": rate})

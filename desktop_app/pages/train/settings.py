@@ -63,7 +63,7 @@ class TrainSettingsPage(QWizardPage):
 
         self.batch = QSpinBox(minimum=1, maximum=256, value=defaults.batch_size)
         self.rate = QLineEdit()
-        self.rate.setPlaceholderText("auto (1e-3 head only, 1e-4 whole network)")
+        self.rate.setPlaceholderText("auto (1e-3 head only, 3e-3 for Whisper; 1e-4 whole network)")
         self.scope = QComboBox()
         for text, value in (("The base's default", None), ("Only the new head", True), ("The whole network", False)):
             self.scope.addItem(text, value)
@@ -72,8 +72,11 @@ class TrainSettingsPage(QWizardPage):
         self.clips_per_file = QSpinBox(minimum=1, maximum=200, value=defaults.max_clips_per_file)
         self.validation = QDoubleSpinBox(minimum=0.05, maximum=0.5, singleStep=0.05, value=defaults.validation_fraction)
         self.patience = QSpinBox(minimum=1, maximum=50, value=defaults.patience)
-        self.augment = QCheckBox("Augmentation (gain, shift, noise; for speech also speed, pitch, masking)")
+        self.augment = QCheckBox("Light augmentation (gain, shift, noise)")
         self.augment.setChecked(defaults.augment)
+        self.speech_augment = QCheckBox("Speech augmentation: speed, pitch, spectrogram masks")
+        self.speech_augment.setToolTip("Helps when the whole network trains; hurt the frozen Whisper base in tests")
+        self.speech_augment.setChecked(defaults.speech_augment)
         self.background = QLineEdit()
         self.background.setPlaceholderText("optional: a folder of your own background audio (room, street…)")
         self.background.setToolTip("Mixed into half of the training clips, so the model learns your labels over "
@@ -93,6 +96,7 @@ class TrainSettingsPage(QWizardPage):
             ("Batch size", self.batch), ("Learning rate", self.rate), ("Train", self.scope),
             ("Clip length (s)", self.clip), ("Clips per file (max)", self.clips_per_file),
             ("Validation share", self.validation), ("Early-stop patience", self.patience), ("", self.augment),
+            ("", self.speech_augment),
             ("Background audio", background_row), ("Seed", self.seed), ("Device", self.device), ("", self.export),
         ):  # fmt: skip
             advanced.addRow(label, widget)
@@ -151,6 +155,7 @@ class TrainSettingsPage(QWizardPage):
             validation_fraction=self.validation.value(),
             patience=self.patience.value(),
             augment=self.augment.isChecked(),
+            speech_augment=self.speech_augment.isChecked(),
             background=self.background.text().strip() or None,
             seed=self.seed.value(),
             device=self.device.currentText(),
