@@ -10,16 +10,19 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from core.cli import main
 from core.records import FileStat
 from core.runs.build import build_run
 from core.runs.engines import EngineSpec, engine
@@ -27,8 +30,9 @@ from core.runs.engines.folders import pack, unpacked
 from core.runs.observer import RunObserver
 from core.runs.options import RequestError, TagOptions
 from core.runs.requests import TagRequest
+from core.scan import file_stat
 from core.store import Store
-from tests.audio_factory import bad_corpus, chords, good_corpus, hostile_corpus, write
+from tests.audio_factory import bad_corpus, chords, good_corpus, hostile_corpus, keyword_examples, speak, write
 
 RAY_LOG_LINE = re.compile(r"\.(cc|py):\d+|\b(INFO|WARNING|ERROR)\b|Traceback|ray::")
 
@@ -159,6 +163,26 @@ def test_ray_writes_what_the_local_engine_writes(cluster, tiny_model: Path, tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is installed by `make test`")
+def test_keyword_search_on_ray_hears_what_the_local_engine_hears(cluster, tmp_path: Path) -> None:
+    examples = keyword_examples(tmp_path / "examples")  # a folder the workers get a copy of
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    speak(calls / "alexa.wav", "alexa", "en-us+m3")
+    speak(calls / "lights.wav", "okay, lights on please", "en-us+m3")
+    heard = {}
+    for name in ("local", "ray"):
+        db = tmp_path / f"{name}.db"
+        argv = ["tag", "--task", "keywords", "--wake", "alexa", "--keyword-examples", str(examples), "--db", str(db)]
+        assert main([*argv, "--quiet", "--engine", name, str(calls)]) == 0
+        with Store(db) as store:
+            model = f"keywords:{examples.name}"
+            heard[name] = {row.path: store.segments(row.path, model) for row in store.results(model, top_k=0)}
+    assert heard["ray"] == heard["local"]
+    assert [hit[3] for hit in heard["ray"][str(calls / "lights.wav")]] == ["lights_on"]
+
+
+@pytest.mark.slow
 def test_a_file_no_worker_can_see_gets_an_error_row_that_says_why(cluster, tiny_model: Path, tmp_path: Path) -> None:
     with Store(tmp_path / "n.db") as store:
         task = build_run(TagRequest((tmp_path,), str(tiny_model)), store).load()
@@ -169,6 +193,21 @@ def test_a_file_no_worker_can_see_gets_an_error_row_that_says_why(cluster, tiny_
     assert failure.stat == missing
     assert failure.error.startswith("not found on Ray node ")
     assert "a filesystem every node mounts at the same path" in failure.error
+
+
+@pytest.mark.slow
+def test_a_worker_that_cannot_load_the_model_ends_the_run_with_one_line(cluster, tiny_model, tmp_path) -> None:
+    from core.runs.engines.ray import ClusterError
+
+    folder = library(tmp_path / "lib", 2)
+    with Store(tmp_path / "m.db") as store:
+        task = build_run(TagRequest((folder,), str(tiny_model)), store).load()
+    (tmp_path / "hollow").mkdir()
+    (tmp_path / "hollow" / "weights.bin").write_bytes(b"not a model")
+    task.recipe = replace(task.recipe, folders={"folder": tmp_path / "hollow"})  # what a worker would be sent
+    jobs = [file_stat(path) for path in sorted(folder.iterdir())]
+    with pytest.raises(ClusterError, match=r"^the Ray cluster failed: .*ModelError: .*hollow has no config\.json"):
+        engine(EngineSpec("ray")).execute(task, jobs, TagOptions(), print, RunObserver(), threading.Event())
 
 
 class KillsAModelWorker(RunObserver):

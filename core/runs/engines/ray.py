@@ -96,8 +96,8 @@ class RayEngine:
             return
         if task.recipe is None:
             raise RequestError(f"{task.describe()} cannot run on a Ray cluster (it cannot be made again on a worker)")
-        if not os.environ.get("EARMARK_DEBUG"):  # Ray Data's plans and advice are not the user's business
-            logging.getLogger("ray.data").setLevel(logging.ERROR)
+        if not os.environ.get("EARMARK_DEBUG"):  # Ray Data's plans, advice and tracebacks: the run says what failed
+            logging.getLogger("ray.data").setLevel(logging.CRITICAL)
             warnings.filterwarnings("ignore", module=r"ray\.")
         if not ray.is_initialized():
             address = self.spec.address
@@ -274,11 +274,11 @@ def connected(address: str | None) -> Iterator[None]:
 
     A process already connected (a benchmark, a test's cluster) stays connected and is left so.
     """
+    if address is not None:
+        check_address(address)
     if ray.is_initialized():
         yield
         return
-    if address is not None:
-        check_address(address)
     debug = bool(os.environ.get("EARMARK_DEBUG"))
     if not debug:
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ core, here and in what it starts
@@ -291,6 +291,10 @@ def connected(address: str | None) -> Iterator[None]:
             raise ClusterError(
                 f"cannot join the Ray cluster at {address or 'this computer'}: {_reason(error)}"
             ) from error
+    if not debug:
+        # the cluster's notes ("a task failed, 3 retries remaining") go to stdout, which --json keeps for results;
+        # they stay in the cluster's logs (Ray 2.60 offers no setting for this: its printer is replaced)
+        ray._private.worker.print_to_stdstream = lambda data, ignore_prefix: None
     try:
         yield
     finally:
