@@ -167,3 +167,10 @@ def test_the_architecture_table_read_without_importing_transformers_is_transform
 
     source = Path(__import__("transformers").__file__).parent / "models" / "auto" / "modeling_auto.py"
     assert _read_table(source) == frozenset(MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES)
+
+
+def test_the_merged_default_is_never_offered_as_a_base_to_fine_tune() -> None:
+    from core.models.catalog import DEFAULT_MODEL, base_names
+
+    assert DEFAULT_MODEL == "musicnn-merged" and DEFAULT_MODEL not in base_names()
+    assert {"musicnn-msd", "musicnn-mtt", "whisper-tiny-en"} <= set(base_names())

@@ -16,7 +16,7 @@ from .common import EXIT_OK, CliError, interrupted, signals_cancel
 
 
 def add_commands(commands) -> None:
-    from ..models.catalog import names
+    from ..models.catalog import base_names
     from ..train.options import TrainOptions
 
     defaults = TrainOptions()
@@ -29,7 +29,7 @@ def add_commands(commands) -> None:
     train.set_defaults(handler=train_model)
     train.add_argument("folder", type=Path, metavar="FOLDER")
     train.add_argument(
-        "--base", default=None, help=f"base model: {', '.join(names())}, or a Hugging Face folder "
+        "--base", default=None, help=f"base model: {', '.join(base_names())}, or a Hugging Face folder "
         "(default: whisper-tiny-en for short files, else musicnn-msd)",
     )  # fmt: skip
     train.add_argument("--out", default=None, help="name of the new model (default: FOLDER-BASE)")

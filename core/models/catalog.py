@@ -27,6 +27,7 @@ class Builtin:
     description: str  # what it is, for lists and the model folder's README
     purpose: str  # what it is good for, as a fine-tuning base (the wizard's choice)
     convert: Callable[[Path], Path]  # writes the model folder at the path given, returns it
+    fine_tunable: bool = True  # offered as a base to fine-tune from (a merged model is not one)
 
     @property
     def folder(self) -> Path:
@@ -81,6 +82,7 @@ BUILTINS: dict[str, Builtin] = {
             "musicnn-msd and musicnn-mtt in one pass over the same features: 73 tags under one name each "
             "(genres from rock and hip-hop to classical, opera and indian; mood, era, vocals, instruments)",
             "tagging only (two models merged): fine-tune from musicnn-msd or musicnn-mtt", _musicnn_merged,
+            fine_tunable=False,
         ),
         Builtin(
             "whisper-tiny-en", BASE,
@@ -110,6 +112,11 @@ WHISPER_TINY_ASR = "whisper-tiny-en-asr"
 def names(kind: str | None = None) -> list[str]:
     """Built-in names in the table's order; ``kind`` keeps only taggers or only bases."""
     return [name for name, b in BUILTINS.items() if kind in (None, b.kind)]
+
+
+def base_names() -> list[str]:
+    """The built-ins a fine-tune can start from (the wizard's and ``--base``'s choices)."""
+    return [name for name, b in BUILTINS.items() if b.fine_tunable]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..errors import EarmarkError
 from ..paths import models_dir
 from .architectures import audio_classification_types
-from .catalog import BUILTINS, TAGGER, TRANSCRIBERS, WHISPER_TINY_ASR, Builtin, names
+from .catalog import BUILTINS, TAGGER, TRANSCRIBERS, WHISPER_TINY_ASR, Builtin, base_names, names
 from .install import install_built
 
 _WEIGHTS = "model.safetensors"
@@ -185,7 +185,7 @@ def _resolve(spec: str, base: bool) -> ModelInfo:
         return inspect_folder(path.resolve())
     if base:
         raise ModelError(
-            f"no base model {spec!r}: use {', '.join(names())}, an installed model, or a Hugging Face folder"
+            f"no base model {spec!r}: use {', '.join(base_names())}, an installed model, or a Hugging Face folder"
         )
     known = ", ".join(available_names())
     raise ModelError(f"no model {spec!r}: not a folder, and not one of the installed models ({known})")

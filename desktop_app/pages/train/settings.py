@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from core.models.catalog import BUILTINS
+from core.models.catalog import BUILTINS, base_names
 from core.models.registry import ModelError
 from core.train.bases import suggest_base
 from core.train.job import check_name, default_name
@@ -46,8 +46,8 @@ class TrainSettingsPage(QWizardPage):
         self.setButtonText(QWizard.WizardButton.CommitButton, "Start training")
         defaults = TrainOptions()
         self.base = QComboBox()
-        for name, builtin in BUILTINS.items():
-            self.base.addItem(f"{name} — {builtin.purpose}", name)
+        for name in base_names():
+            self.base.addItem(f"{name} — {BUILTINS[name].purpose}", name)
         self.base.addItem(OTHER_FOLDER, "")
         self.base.activated.connect(self._base_chosen)
         self.name = QLineEdit()
