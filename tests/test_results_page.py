@@ -328,3 +328,24 @@ def test_export_results_saves_what_the_view_shows_as_the_cli_prints_it(qtbot, wi
     else:
         assert len(json.loads(saved)) == 2
     assert "Exported 2 file(s)" in window.statusBar().currentMessage()
+
+
+def test_a_guessed_top_genre_and_no_music_say_so_in_the_table(qtbot, tmp_path: Path, tiny_model: Path) -> None:
+    folder = tmp_path / "music"
+    for name in ("guess.wav", "silence.wav"):
+        write(folder / name, chords(2.0, 16000), 16000)
+    groups = {group: [*labels, "no music"] for group, labels in GROUPS.items()}  # as a guarded tagger's groups
+    with Store(tmp_path / "results.db") as store:
+        save_file(store, "tiny", folder / "guess.wav", groups, {"jazz": 0.12, "calm": 0.5})
+        save_file(store, "tiny", folder / "silence.wav", groups, {"no music": 1.0})
+    win = MainWindow(settings_file(tmp_path, str(tiny_model)))
+    qtbot.addWidget(win)
+    win.results.model_box.setCurrentText("tiny")
+    win.results.group_box.setCurrentText("genre")
+    win.results.apply_filters()
+    from desktop_app.widgets.results_model import LABELS_COLUMN
+
+    shown = {win.results.model.row(i).path: win.results.model.data(win.results.model.index(i, LABELS_COLUMN))
+             for i in range(win.results.model.rowCount())}  # fmt: skip
+    assert shown[str(folder / "guess.wav")] == "jazz 0.12 (low confidence)"
+    assert shown[str(folder / "silence.wav")] == "no music"

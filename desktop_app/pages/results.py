@@ -159,6 +159,7 @@ class ResultsPage(QWidget):
         same_model = model == self.shown_model
         self.shown_model = model
         self.groups, self.labels = groups, labels
+        self.model.genres = frozenset(groups.get("genre", ()))
         keep = self.group_box.currentText()
         self.group_box.blockSignals(True)
         self.group_box.clear()

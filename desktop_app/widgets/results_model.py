@@ -15,6 +15,7 @@ from dataclasses import replace
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from core.genre_verdict import describe
 from core.records import ResultQuery, ResultRow
 from core.store import Store
 
@@ -54,6 +55,7 @@ class ResultsModel(QAbstractTableModel):
         self.rows: list[ResultRow] = []
         self.total = 0
         self.folder = ""  # what every path starts with; the File column shows the rest
+        self.genres: frozenset[str] = frozenset()  # the model's genre group: its top genre may be a guess
 
     # --- what to show -------------------------------------------------------------------------
 
@@ -134,7 +136,7 @@ class ResultsModel(QAbstractTableModel):
         if key == "duration":
             return format_duration(row.duration_s)
         if key == "score":
-            return "  ".join(f"{item.label} {item.score:.2f}" for item in row.labels)
+            return "  ".join(describe(row.labels, self.genres))  # "jazz 0.18 (low confidence)", "no music"
         if key == "status":
             return row.status if row.status == "tagged" else f"{row.status}: {row.error or 'file not found'}"
         value = {"artist": meta.artist, "title": meta.title, "album": meta.album, "track": meta.track,
