@@ -9,12 +9,13 @@ DIR ?= $(HOME)/Music
 # Debian packages: PortAudio (microphone), ffmpeg (m4a/aac/wma), espeak-ng + sox (test audio),
 # Qt's xcb libraries and Xvfb (the window, also on a machine without a screen), and two packages
 # of real music recordings that the end-to-end tests tag. For tests only: the rest of the music, and
-# PulseAudio with ALSA's pulse plugin, which make a virtual microphone for the live wake-word test.
+# PulseAudio with ALSA's pulse plugin, which make a virtual microphone for the live wake-word test,
+# and flite, a second speech synthesiser for the cross-voice fine-tuning benchmark.
 SYSTEM_PACKAGES := libportaudio2 ffmpeg espeak-ng sox asc-music \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 \
 	libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 \
 	xvfb xauth
-TEST_PACKAGES := wesnoth-1.16-music pulseaudio pulseaudio-utils libasound2-plugins
+TEST_PACKAGES := wesnoth-1.16-music pulseaudio pulseaudio-utils libasound2-plugins flite
 
 .PHONY: run tag test test-fast bench bundle screenshots lint venv system system-test clean
 
