@@ -13,10 +13,12 @@ voices and mixtures: that is what "ten hours" means here, said plainly in the RE
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import pydoc
 import re
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,9 +76,7 @@ def rms(audio: np.ndarray) -> float:
     return float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)) + 1e-9)
 
 
-@cache
-def sentences() -> tuple[str, ...]:
-    """Varied English prose from the standard library's documentation, no download needed."""
+def _extract_sentences() -> list[str]:
     text = []
     for name in TEXT_MODULES:
         module = pydoc.locate(name)
@@ -85,7 +85,20 @@ def sentences() -> tuple[str, ...]:
             if doc:
                 text.append(re.sub(r"[^A-Za-z0-9,.;:'\s]", " ", doc))
     joined = " ".join(dict.fromkeys(text))
-    return tuple(dict.fromkeys(s.strip() for s in re.split(r"(?<=[.;])\s+", joined) if len(s.split()) >= 4))
+    return list(dict.fromkeys(s.strip() for s in re.split(r"(?<=[.;])\s+", joined) if len(s.split()) >= 4))
+
+
+@cache
+def sentences() -> tuple[str, ...]:
+    """Varied English prose from the standard library's documentation, no download needed.
+
+    A module's members include whatever of its submodules happen to be imported, so the text is
+    read in a fresh interpreter that imports nothing else: the same sentences whoever asks.
+    """
+    code = "import json, bench.kws_corpus as c; print(json.dumps(c._extract_sentences()))"
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    return tuple(json.loads(out))
 
 
 def _decode_track(path: Path) -> np.ndarray:
