@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.library.cancel_requested.connect(self.cancel_run)
         self.library.folders_changed.connect(self._folders_changed)
         self.models.active_changed.connect(self._model_changed)
+        self.models.deleted.connect(lambda _name: self.listen.refresh_models())
         self.settings_page.changed.connect(self._settings_changed)
         self._refresh_timer = QTimer(self, interval=REFRESH_MS, timeout=self.results.refresh_rows)
         self._dirty = False

@@ -96,6 +96,9 @@ def test_the_models_page_deletes_a_trained_model_after_asking(
     shutil.copytree(tiny_model, models_dir() / "mine")
     page = window.models
     page.reload()
+    window.listen.refresh_models()
+    listed = window.listen.model
+    assert listed.findData("mine") >= 0
     rows = {page.table.item(row, 0).text().split("  ")[0]: row for row in range(page.table.rowCount())}
     page.table.selectRow(rows[DEFAULT_MODEL])
     assert not page.delete_button.isEnabled()  # built-ins stay
@@ -120,5 +123,6 @@ def test_the_models_page_deletes_a_trained_model_after_asking(
     page.delete_button.click()
     assert "It is the active model" in asked[-1]
     assert not (models_dir() / "mine").exists()
+    assert listed.findData("mine") == -1  # the Listen page no longer offers it
     assert window.settings.model == DEFAULT_MODEL and page.active == DEFAULT_MODEL
     assert "mine" not in [page.table.item(row, 0).text() for row in range(page.table.rowCount())]

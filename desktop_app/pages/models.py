@@ -29,6 +29,7 @@ from ..workers.thread import start_in_thread
 
 class ModelsPage(QWidget):
     active_changed = Signal(str)
+    deleted = Signal(str)  # a trained model was removed: lists of models elsewhere drop it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +143,7 @@ class ModelsPage(QWidget):
             self.message.setText(str(error))
             return
         self.message.setText(f"Deleted {name}.")
+        self.deleted.emit(name)
         if name == self.active:
             self.active = DEFAULT_MODEL
             self.active_changed.emit(DEFAULT_MODEL)
