@@ -15,6 +15,14 @@ def earmark_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return home
 
 
+@pytest.fixture
+def window(qtbot, tmp_path: Path, tiny_model: Path):
+    """The main window (GUI tests), offscreen, with a database of its own and the tiny model active."""
+    from tests.gui import open_window
+
+    return open_window(qtbot, tmp_path, str(tiny_model))
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tiny_musicnn(tmp_path_factory.mktemp("models") / "tiny-musicnn")

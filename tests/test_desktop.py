@@ -21,32 +21,15 @@ from PySide6.QtWidgets import QGroupBox  # noqa: E402
 
 from desktop_app.main_window import MainWindow  # noqa: E402
 from tests.audio_factory import bad_corpus, chords, keyword_examples, speak, tone, write  # noqa: E402
+from tests.gui import tag  # noqa: E402
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path, tiny_model: Path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("db_path", str(tmp_path / "gui.db"))
-    settings.setValue("model", str(tiny_model))
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def library(root: Path, count: int, seconds: float = 2.0) -> Path:
     for i in range(count):
         write(root / f"song{i:03d}.wav", chords(seconds, 16000, seed=i), 16000)
     return root
-
-
-def tag(qtbot, win: MainWindow, timeout: int = 120_000):
-    """Press Tag and wait for the run to end; returns its summary (or the reason it failed)."""
-    with qtbot.waitSignal(win.run_ended, timeout=timeout) as ended:
-        win.library.tag_button.click()
-    return ended.args[0]
 
 
 def start_and_wait_for_progress(qtbot, win: MainWindow) -> None:

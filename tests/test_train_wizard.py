@@ -13,7 +13,6 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from core.models.catalog import DEFAULT_MODEL  # noqa: E402
@@ -23,17 +22,6 @@ from tests.audio_factory import labelled_folder  # noqa: E402
 from tests.tiny_models import tiny_wav2vec2  # noqa: E402
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path, tiny_model: Path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("db_path", str(tmp_path / "gui.db"))
-    settings.setValue("model", str(tiny_model))
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def test_a_typed_path_opens_next_without_enter(qtbot, window: MainWindow, tmp_path: Path) -> None:

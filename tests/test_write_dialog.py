@@ -17,7 +17,7 @@ from core.tagwrite import read_tags  # noqa: E402
 from desktop_app.main_window import MainWindow  # noqa: E402
 from desktop_app.widgets.tag_diff import TagDiffDialog  # noqa: E402
 from tests.audio_factory import chords, write  # noqa: E402
-from tests.test_desktop import tag, window  # noqa: E402, F401 - the window fixture
+from tests.gui import tag  # noqa: E402
 
 pytestmark = pytest.mark.gui
 WESNOTH = Path("/usr/share/games/wesnoth/1.16/data/core/music")
@@ -27,7 +27,7 @@ def row_of(dialog: TagDiffDialog, name: str) -> int:
     return next(i for i in range(dialog.files.topLevelItemCount()) if dialog.files.topLevelItem(i).text(1) == name)
 
 
-def test_keep_append_untick_write_then_undo(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+def test_keep_append_untick_write_then_undo(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
     source = WESNOTH / "battle.ogg"
     if not source.exists():
         pytest.skip(f"{source} is missing: `make test` installs wesnoth-1.16-music")
@@ -85,7 +85,7 @@ def test_keep_append_untick_write_then_undo(qtbot, window: MainWindow, tmp_path:
     assert read_tags(battle)["genre"] == ["Romantic Classical"] and "genre" not in read_tags(bare)
 
 
-def test_write_is_not_offered_for_a_model_without_genres(qtbot, window: MainWindow) -> None:  # noqa: F811
+def test_write_is_not_offered_for_a_model_without_genres(qtbot, window: MainWindow) -> None:
     page = window.results
     page.groups = {"intent": ["technical", "billing"]}
     assert not {"genre"} & set(page.groups)
