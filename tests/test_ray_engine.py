@@ -12,6 +12,7 @@ import pickle
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -277,6 +278,40 @@ def test_kill_9_of_the_driver_then_a_rerun_resumes_without_duplicates(tiny_model
         assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT file_id) FROM analyses").fetchone() == (24, 24)
         assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == 24 * labels // done_before
         assert [row[0] for row in conn.execute("SELECT status FROM runs ORDER BY id")] == ["interrupted", "completed"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_the_readme_example_joins_a_cluster_started_with_ray_start(tiny_model: Path, tmp_path: Path) -> None:
+    port, folder, db = free_port(), library(tmp_path / "lib", 4), tmp_path / "j.db"
+    ray_cli = Path(sys.executable).with_name("ray")
+    start = [str(ray_cli), "start", "--head", "--block", "--port", str(port), "--num-cpus", "2"]
+    head = subprocess.Popen([*start, "--include-dashboard", "false", "--disable-usage-stats"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not listening(port) and time.monotonic() < deadline:
+            time.sleep(1)
+        result = earmark("tag", str(folder), "--model", str(tiny_model), "--db", str(db), "--engine", "ray",
+                         "--ray-address", f"127.0.0.1:{port}", "--quiet")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "Tagged 4 file(s)" in result.stderr and not RAY_LOG_LINE.search(result.stderr), result.stderr
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        head.wait(timeout=60)
 
 
 # --- the app ------------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from .work import next_batch, read, score
 try:
     import ray
     import ray.data
+    from ray._private.authentication.authentication_token_setup import maybe_enable_token_auth_if_token_available
     from ray.util.annotations import RayDeprecationWarning
 except ImportError as error:  # an optional extra: say how to get it, in one line
     raise RequestError('the Ray engine needs Ray on this computer: pip install "earmark[ray]"') from error
@@ -54,6 +55,7 @@ except ImportError as error:  # an optional extra: say how to get it, in one lin
 RETRIES = 3  # times a file's work is done again when its worker process dies (then the file fails)
 BLOCKS_PER_CPU = 16  # small blocks (a few files) spread evenly over workers and cost little when redone
 CONNECT_TIMEOUT_S = 5.0
+TOKEN_HINT = "a cluster started with `ray start` wants its token: copy ~/.ray/auth_token from the head node here"
 LOST = "its Ray worker died {retries} times while reading it (see the Ray logs on the cluster)"
 
 
@@ -284,13 +286,16 @@ def connected(address: str | None) -> Iterator[None]:
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ core, here and in what it starts
     level = logging.WARNING if debug else logging.ERROR
     with _stderr_silenced(not debug):  # the C++ core says which log level it read, even when told "fatal"
+        # `ray start --head` (Ray 2.60) admits only drivers with its token: used when this computer has one, as
+        # ray.init does itself for a cluster it finds, but not for one named by its address
+        token = address is None or maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
         # "local": a new instance of our own, never one that happens to be running on this computer
         try:
             ray.init(address or "local", include_dashboard=False, log_to_driver=debug, logging_level=level)
         except (ConnectionError, RuntimeError, ValueError) as error:  # not a Ray head, another Ray version...
-            raise ClusterError(
-                f"cannot join the Ray cluster at {address or 'this computer'}: {_reason(error)}"
-            ) from error
+            where = address or "this computer"
+            hint = "" if token else f"; {TOKEN_HINT}"
+            raise ClusterError(f"cannot join the Ray cluster at {where}: {_reason(error)}{hint}") from error
     if not debug:
         # the cluster's notes ("a task failed, 3 retries remaining") go to stdout, which --json keeps for results;
         # they stay in the cluster's logs (Ray 2.60 offers no setting for this: its printer is replaced)
