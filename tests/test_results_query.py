@@ -311,3 +311,4 @@ def test_the_query_box_filters_and_says_what_is_wrong_inline(qtbot, store: Store
     page.search.setText("genre:polka")
     page.apply_filters()
     assert "no genre label like 'polka'" in page.query_error.text()
+    page._debounce.stop()  # typing armed it: it must not fire after this test's database is closed

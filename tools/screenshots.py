@@ -26,6 +26,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop_app.main_window import MainWindow  # noqa: E402
+from desktop_app.widgets.tag_diff import TagDiffDialog  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 DEFAULT_MUSIC = [Path("/usr/share/games/wesnoth/1.16/data/core/music"), Path("/usr/share/games/asc/music")]
@@ -134,6 +135,21 @@ def shoot_results(window: MainWindow, name: str) -> None:
     window.grab().save(str(OUT / name))
 
 
+def shoot_write_dialog(window: MainWindow) -> None:
+    """Write genres to files: every file's genre now and after, in append mode, one file unticked."""
+    from core.tagwrite import GenrePolicy, plan
+
+    page = window.results
+    rows = [page.model.row(i) for i in range(page.model.rowCount()) if page.model.row(i).status == "tagged"]
+    dialog = TagDiffDialog(plan(page.store, rows[0].model, [row.path for row in rows], GenrePolicy()), window)
+    dialog.mode.setCurrentIndex(dialog.mode.findData("append"))
+    dialog.files.topLevelItem(1).setCheckState(0, Qt.CheckState.Unchecked)
+    dialog.show()
+    wait(300)
+    dialog.grab().save(str(OUT / "write-genres.png"))
+    dialog.close()
+
+
 def shoot_calls(window: MainWindow, ended: QEventLoop) -> None:
     """Analyse calls on the test suite's synthetic calls, then the Calls page: a search for "thank" over every
     call, and its hit after the hold music clicked, so that call (speakers, hold, silence) plays from that line."""
@@ -182,6 +198,7 @@ def main() -> None:
 
     window.results.status_box.setCurrentText("All")
     shoot_results(window, "results.png")
+    shoot_write_dialog(window)
 
     window.nav.setCurrentRow(window.PAGES.index("Models"))
     window.models.table.selectRow(0)

@@ -63,9 +63,10 @@ class ResultsPage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(LABELS_COLUMN, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(0, 260)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.setColumnWidth(0, 220)
+        self.table.setColumnWidth(LABELS_COLUMN, 300)  # what Earmark heard: beside the name, never scrolled off
         self.table.selectionModel().currentRowChanged.connect(self._row_selected)
 
         self.model_box = QComboBox()

@@ -25,6 +25,7 @@ PAGE = 256
 # (header, sort key of core.store.filters, tooltip of the header)
 COLUMN_SPECS = (
     ("File", "path", "The path below the folder that holds every file (the full path in the cell's tooltip)"),
+    ("Top labels", "score", "What Earmark heard, best first; sorts by the score of the first label shown"),
     ("Artist", "artist", "The file's own artist tag"),
     ("Title", "title", "The file's own title tag"),
     ("Album", "album", "The file's own album tag; sorting by it keeps each album's tracks together, in order"),
@@ -32,7 +33,6 @@ COLUMN_SPECS = (
     ("Year", "year", "The file's own year (or date) tag"),
     ("Genre tag", "genre", "The genre already in the file's own tags (what Earmark heard is in Top labels)"),
     ("Duration", "duration", "Length of the file"),
-    ("Top labels", "score", "What Earmark heard, best first; sorts by the score of the first label shown"),
     ("Status", "status", "tagged, error (with the reason) or missing"),
 )
 COLUMNS = tuple(spec[0] for spec in COLUMN_SPECS)

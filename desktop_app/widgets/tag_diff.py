@@ -47,7 +47,7 @@ class TagDiffDialog(QDialog):
     def __init__(self, plan: WritePlan, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Write genres to files")
-        self.resize(900, 520)
+        self.resize(1100, 560)
         self.plan = plan
         self.mode = QComboBox()
         for mode in MODES:
@@ -70,7 +70,7 @@ class TagDiffDialog(QDialog):
         header = self.files.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((50, 220, 190, 190)):
+        for column, width in enumerate((50, 210, 170, 330)):
             self.files.setColumnWidth(column, width)
         self.summary = QLabel()
         problems = QLabel("\n".join(plan.problems))
