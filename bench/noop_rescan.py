@@ -35,6 +35,7 @@ from core.audio import AudioInfo  # noqa: E402
 from core.models.catalog import DEFAULT_MODEL  # noqa: E402
 from core.models.registry import resolve  # noqa: E402
 from core.records import FileTags, LabelScore  # noqa: E402
+from core.runs.tasks.music_guard import identity  # noqa: E402
 from core.scan import file_stat, scan  # noqa: E402
 from core.store import Store  # noqa: E402
 
@@ -61,7 +62,7 @@ def library(folder: Path, count: int, db: Path) -> None:
         path = folder / f"{i // 1000:02d}" / f"track{i:05d}.wav"
         path.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(path), audio, 16000)
-    info = resolve(DEFAULT_MODEL)
+    info = identity(resolve(DEFAULT_MODEL))  # as a tags run registers it (a music tagger: guarded)
     with Store(db) as store:
         model = store.register_model(info.name, info.version, info.path, info.labels, info.label_groups, info.licence)
         run = store.start_run(model, [str(folder)])
