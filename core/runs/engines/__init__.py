@@ -3,8 +3,8 @@
 An engine takes a loaded task and the planned files, runs the task's stages, and hands each
 file's outcome to ``record`` on the calling thread (the store's single writer). It reports
 ``file_started`` to the observer and stops soon after ``stop`` is set, writing nothing half-done.
-Engines are imported only when asked for, so an optional one (Ray, a cluster engine) costs nothing
-to people who never use it.
+An engine is made from the user's :class:`EngineSpec` (where, how many workers) and imported only
+when asked for, so an optional one (Ray, a cluster engine) costs nothing to people who never use it.
 """
 
 from __future__ import annotations
