@@ -45,6 +45,16 @@ def test_the_examples_format_is_on_the_page_and_each_keyword_has_a_slider(page: 
     assert spotter.thresholds["lights_on"] == 0.72 and spotter.thresholds["play_music"] == 0.6
 
 
+def test_the_examples_format_is_read_whole_in_a_short_window_and_the_meter_starts_silent(qtbot, page) -> None:
+    # The screenshot showed the format cut off mid-line, and a full meter reading "-1 dBFS" before any sound.
+    page.resize(1180, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    explain = next(label for label in page.findChildren(QLabel) if "one sub-folder per keyword" in label.text())
+    assert explain.height() >= explain.heightForWidth(explain.width())
+    assert page.level.value() == -60 and page.level.text() == "-60 dBFS"
+
+
 def test_an_example_unlike_the_others_is_warned_about_as_the_folder_changes(qtbot, page: ListenPage, tmp_path):
     folder = keyword_examples(tmp_path / "examples")
     page.use_examples(folder)

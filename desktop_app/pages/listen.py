@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QThread
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSlider,
     QTreeWidget,
     QTreeWidgetItem,
@@ -68,6 +69,7 @@ class ListenPage(QWidget):
         self.level = QProgressBar()
         self.level.setRange(-60, 0)
         self.level.setFormat("%v dBFS")
+        self.level.setValue(-60)  # silence until something is heard (a fresh bar would read its -1 "no value")
         self.message = QLabel("")
         self.message.setWordWrap(True)
 
@@ -104,9 +106,19 @@ class ListenPage(QWidget):
         more.addWidget(self.model, 0, 1)
         more.addWidget(self.vad, 1, 0, 1, 2)
         more.addWidget(self.tuning, 2, 0, 1, 2)
-        detectors = QVBoxLayout()
+        # the detectors keep their natural height (the examples format is read whole) and scroll when short
+        column = QWidget()
+        detectors = QVBoxLayout(column)
+        detectors.setContentsMargins(0, 0, 0, 0)
         for box in (words_box, oww_box, self.keywords, more_box):
             detectors.addWidget(box)
+        detectors.addStretch(1)
+        scroller = QScrollArea()
+        scroller.setWidget(column)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setMinimumWidth(column.sizeHint().width() + scroller.verticalScrollBar().sizeHint().width())
 
         self.trace = ScoreTrace()
         self.log = QTreeWidget()
@@ -119,11 +131,11 @@ class ListenPage(QWidget):
         layout.addWidget(self.level)
         layout.addWidget(self.message)
         middle = QHBoxLayout()
-        middle.addLayout(detectors, 2)
+        middle.addWidget(scroller, 2)
         trace_box = QGroupBox("Scores, last 12 s")
         QVBoxLayout(trace_box).addWidget(self.trace)
         middle.addWidget(trace_box, 3)
-        layout.addLayout(middle)
+        layout.addLayout(middle, 3)
         log_box = QGroupBox("Detections")
         QVBoxLayout(log_box).addWidget(self.log)
         layout.addWidget(log_box, 1)
