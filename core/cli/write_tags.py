@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"earmark: {printable(problem)}", file=sys.stderr)
         for change in written.changes:
             before, after = "; ".join(change.before) or "(none)", "; ".join(change.after)
-            print(printable(f"{change.path}\t{before} -> {after}"))
+            print(f"{printable(change.path)}\t{printable(before)} -> {printable(after)}")
         if args.dry_run:
             print(f"{len(written.changes)} of {len(paths)} file(s) would change (dry run: nothing written)",
                   file=sys.stderr)  # fmt: skip
