@@ -89,7 +89,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     process = start_and_signal(tmp_path / "lib", db, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr[-2000:]  # what the run said, when it did not stop
     assert "Interrupted:" in stderr and "run the same command again to resume" in stderr
     assert "Traceback" not in stderr
     with sqlite3.connect(db) as conn:
