@@ -69,7 +69,9 @@ def start_and_signal(library: Path, db: Path, sig: int, after: int = 5) -> subpr
     for i in range(60):
         write(library / f"track{i:02d}.wav", chords(6.0, 16000, seed=i), 16000)
     command = [sys.executable, "-m", "core", "tag", str(library), "--db", str(db), "--quiet", "--batch-size", "4"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal sends it: whatever this test process did with SIGINT, the run starts with it on
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     committed = 0
     deadline = time.monotonic() + 120
     while committed < after and time.monotonic() < deadline and process.poll() is None:
