@@ -233,3 +233,23 @@ def test_kill_9_mid_run_then_the_same_command_resumes_without_duplicates(analyse
         assert found >= 3
         statuses = [row[0] for row in conn.execute("SELECT status FROM runs ORDER BY id")]
     assert statuses == ["interrupted", "completed"]
+
+
+def test_speech_that_starts_long_after_the_call_begins_is_read_from_its_own_audio(tmp_path: Path) -> None:
+    """20 s of ringing before the answer: each speech batch is cut from the audio at its own time."""
+    import soundfile as sf
+
+    from core.audio import probe
+    from core.calls.analyse import RATE, _speech_batches
+
+    seconds = 400
+    clock = (np.arange(seconds * RATE) / (seconds * RATE)).astype(np.float32)  # each sample says when it is
+    sf.write(tmp_path / "late.wav", clock, RATE, subtype="FLOAT")
+    regions = [(25.0, 27.5), (61.0, 62.0), (340.0, 345.0)]
+    got = list(_speech_batches(tmp_path / "late.wav", probe(tmp_path / "late.wav"), [regions], False, lambda: False))
+    assert [start for start, _audio, _batch in got] == [25.0, 340.0]  # speech within BATCH_S of 25 s is one batch
+    for start, audio, (batch,) in got:
+        for begin, end in batch:
+            clip = audio[int((begin - start) * RATE) : int((end - start) * RATE)]
+            assert len(clip) == int((end - begin) * RATE)
+            np.testing.assert_allclose(clip[[0, -1]], clock[[int(begin * RATE), int(end * RATE) - 1]], atol=1e-6)

@@ -239,7 +239,8 @@ def _speech_batches(path, info, streams, by_side, halted) -> Iterator[tuple[floa
         if index == len(batches):
             blocks.close()  # the rest of the file holds no speech to read
             return
-        keep_from = int(batches[index].start_s * RATE)  # nothing before the next batch is needed
+        # nothing before the next batch is needed, and nothing beyond what is decoded can be dropped yet
+        keep_from = min(int(batches[index].start_s * RATE), position)
         if held and keep_from > held_from:
             audio = np.concatenate(held)
             held, held_from = [audio[keep_from - held_from :]], keep_from
