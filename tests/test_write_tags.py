@@ -155,6 +155,24 @@ def test_undo_leaves_a_genre_the_owner_changed_since(capsys, library) -> None:
     assert "genre" not in read_tags(bare)
 
 
+def test_an_undo_that_cannot_restore_a_file_keeps_it_to_restore_later(capsys, library) -> None:
+    # The reported loss: a refused undo was marked done (exit 0), and the owner's genre could never come back.
+    db, lib, bare = library
+    assert cli(capsys, "write-tags", "--db", str(db), "--model", "genres", "--mode", "replace")[0] == 0
+    battle = lib / "battle.ogg"
+    battle.chmod(0o444)
+    code, _out, err = cli(capsys, "write-tags", "--db", str(db), "--undo")
+    assert code == 1 and "Restored the genres of 1 file(s)" in err
+    assert "battle.ogg: refused — the file is read-only" in err and "1 file(s) not restored yet" in err
+    assert read_tags(battle)["genre"] == ["Classical", "Jazz"] and "genre" not in read_tags(bare)
+    battle.chmod(0o644)
+    code, _out, err = cli(capsys, "write-tags", "--db", str(db), "--undo")
+    assert code == 0 and "Restored the genres of 1 file(s)" in err and "not restored" not in err
+    assert read_tags(battle)["genre"] == OWNER
+    code, _out, err = cli(capsys, "write-tags", "--db", str(db), "--undo")
+    assert code == 1 and err.startswith("earmark: nothing to undo")
+
+
 def test_a_model_without_genres_writes_nothing(capsys, tmp_path: Path) -> None:
     song = write(tmp_path / "call.flac", chords(2.0), 22050)
     db = tmp_path / "c.db"

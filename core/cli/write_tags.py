@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..query import EXAMPLE, parse_arguments
-from .common import EXIT_OK, CliError, add_db, open_store, printable
+from .common import EXIT_FAILED, EXIT_OK, CliError, add_db, open_store, printable
 
 
 def add_commands(commands) -> None:
@@ -37,16 +37,15 @@ def add_commands(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..tagwrite import GenrePolicy, apply, load_canonical, plan, summarize, undo_last
+    from ..tagwrite import GenrePolicy, apply, load_canonical, pending_undo, plan, summarize, undo_last, undo_summary
 
     with open_store(args.db) as store:
         if args.undo:
             if args.dry_run:
                 raise CliError("--undo and --dry-run cannot be combined")
             what, outcomes = undo_last(store)
-            print(f"undoing {what}", file=sys.stderr)
-            _print_summary(summarize(outcomes, verb="Restored the genres of"))
-            return EXIT_OK
+            _print_summary(undo_summary(what, outcomes))
+            return EXIT_FAILED if any(pending_undo(outcome) for outcome in outcomes) else EXIT_OK
         model = args.model or store.latest_model_name()
         if model is None:
             raise CliError(f"no results yet in {store.path}; run `earmark tag FOLDER` first")

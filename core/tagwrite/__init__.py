@@ -6,7 +6,7 @@ refused when the file changed since the preview); :mod:`.policy` decides which g
 writes them with a backup of what they held, and undoes the last write.
 """
 
-from .batch import PlannedFile, WritePlan, apply, genre_labels, plan, summarize, undo_last
+from .batch import PlannedFile, WritePlan, apply, genre_labels, pending_undo, plan, summarize, undo_last, undo_summary
 from .files import GenreChange, TagWriteError, WriteOutcome, read_tags, write_genres
 from .policy import MODES, GenrePolicy, load_canonical, propose
 
@@ -21,10 +21,12 @@ __all__ = [
     "apply",
     "genre_labels",
     "load_canonical",
+    "pending_undo",
     "plan",
     "propose",
     "read_tags",
     "summarize",
     "undo_last",
+    "undo_summary",
     "write_genres",
 ]

@@ -84,6 +84,8 @@ def undo_last(store) -> tuple[str, list[WriteOutcome]]:
     """Restore the values the newest write replaced; (what was undone, each file's outcome).
 
     A file whose genres were changed again since Earmark wrote them is left as the owner made it.
+    A file that cannot be restored now (read-only, gone, a disk full) keeps its backup, and the write
+    stays the one to undo: the next undo tries those files again, so no owner's value is ever lost.
     """
     last = store.last_tag_write()
     if last is None:
@@ -94,10 +96,18 @@ def undo_last(store) -> tuple[str, list[WriteOutcome]]:
         outcome = write_genres(change)
         if outcome.rewritten is not None:
             store.follow_rewrite(backup.path, *outcome.rewritten)
+        if not pending_undo(outcome):
+            store.drop_tag_backup(last.id, backup.path)
         outcomes.append(outcome)
-    store.mark_tag_write_undone(last.id)
+    if not any(pending_undo(outcome) for outcome in outcomes):
+        store.mark_tag_write_undone(last.id)
     what = f"the write of {len(last.backups)} file(s)" + (f" from model {last.model}" if last.model else "")
     return what, outcomes
+
+
+def pending_undo(outcome: WriteOutcome) -> bool:
+    """Whether an undo left this file to restore later (it was refused, and not for an owner's change)."""
+    return outcome.status == "refused" and not outcome.owner_changed
 
 
 def summarize(outcomes: list[WriteOutcome], verb: str = "Wrote genres into") -> list[str]:
@@ -110,6 +120,15 @@ def summarize(outcomes: list[WriteOutcome], verb: str = "Wrote genres into") -> 
         lines.append(f"{unchanged} file(s) already had those genres.")
     if refused:
         lines += [f"Refused {len(refused)} file(s), left as they were:", *refused]
+    return lines
+
+
+def undo_summary(what: str, outcomes: list[WriteOutcome]) -> list[str]:
+    """Lines for the user after an undo; the last says how to finish one that left files to restore."""
+    lines = [f"Undid {what}.", *summarize(outcomes, verb="Restored the genres of")]
+    left = sum(pending_undo(outcome) for outcome in outcomes)
+    if left:
+        lines.append(f"{left} file(s) not restored yet; their genres are kept: fix what is said above and undo again.")
     return lines
 
 

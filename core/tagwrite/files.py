@@ -37,6 +37,10 @@ class _Refused(Exception):
     """Internal: this file is left as it is, for the reason in the message."""
 
 
+class _OwnerChanged(_Refused):
+    """Internal: the owner changed the genres since they were read; their values stay, for good."""
+
+
 @dataclass(frozen=True)
 class GenreChange:
     """What writing would do to one file: its genres now, and after.
@@ -63,6 +67,7 @@ class WriteOutcome:
     status: Literal["written", "unchanged", "refused"]
     reason: str = ""
     rewritten: tuple[FileStat, FileStat] | None = None  # the file's (size, mtime) before and after writing
+    owner_changed: bool = False  # refused because the owner changed the genres since: nothing to try again
 
     def __str__(self) -> str:
         return f"{self.path.name}: {self.status}" + (f" — {self.reason}" if self.reason else "")
@@ -97,7 +102,7 @@ def write_genres(change: GenreChange) -> WriteOutcome:
     try:
         written = _write_atomically(change)
     except _Refused as refusal:
-        return WriteOutcome(change.path, "refused", str(refusal))
+        return WriteOutcome(change.path, "refused", str(refusal), owner_changed=isinstance(refusal, _OwnerChanged))
     except (MutagenError, OSError) as error:
         return WriteOutcome(change.path, "refused", f"cannot write tags: {error}")
     except Exception as error:  # noqa: BLE001 - whatever a hostile file makes mutagen raise is that file's refusal
@@ -175,7 +180,7 @@ def _tag_copy(temp: Path, change: GenreChange) -> bool:
     if current == change.after:
         return False
     if current != change.before:
-        raise _Refused(f"changed since {change.since}: genres are now {'; '.join(current) or 'none'}")
+        raise _OwnerChanged(f"changed since {change.since}: genres are now {'; '.join(current) or 'none'}")
     if change.after:
         audio["genre"] = change.after
     else:

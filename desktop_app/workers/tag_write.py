@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.errors import EarmarkError
 from core.store import Store
-from core.tagwrite import GenreChange, apply, summarize, undo_last
+from core.tagwrite import GenreChange, apply, summarize, undo_last, undo_summary
 
 
 class TagWriteWorker(QObject):
@@ -34,6 +34,5 @@ class TagWriteWorker(QObject):
     def _work(self) -> list[str]:
         with Store(self.db) as store:  # one connection per thread
             if self.changes is None:
-                what, outcomes = undo_last(store)
-                return [f"Undid {what}.", *summarize(outcomes, verb="Restored the genres of")]
+                return undo_summary(*undo_last(store))
             return summarize(apply(store, self.changes, self.model, self.mode))
