@@ -3,8 +3,8 @@
 Exit codes: 0 when the command did its job (a run that completed with some files failing
 included: those are reported); 1 with a one-line reason when it could not run at all (bad model,
 unreadable database, no such path) or left part of its job for the user to finish (an undo that
-could not restore every file: it says which, and the next undo tries them again); 130 when interrupted by Ctrl-C and 143 by SIGTERM (what was
-committed is kept either way).
+could not restore every file: it says which, and the next undo tries them again); 130 when
+interrupted by Ctrl-C and 143 by SIGTERM (what was committed is kept either way).
 """
 
 from __future__ import annotations

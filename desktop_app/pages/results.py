@@ -276,4 +276,3 @@ class ResultsPage(QWidget):
             self.reload()
         except StoreError as error:
             QMessageBox.warning(self, "Database", str(error))
-
