@@ -1,15 +1,21 @@
-"""Result rows as CSV or JSON: what ``earmark results --format csv|json`` prints and the app's Export saves.
+"""Result rows as CSV, JSON or Parquet: what ``earmark results`` prints or saves and the app's Export saves.
 
-One serialisation for both, so a file exported from the window reads exactly like the CLI's output.
+One serialisation for both, so a file exported from the window reads exactly like the CLI's output;
+one way of saving too (:func:`save_rows`), which never replaces the database the rows came from nor,
+unless asked, any file that exists, and writes a new file whole or not at all.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import os
+import secrets
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from .errors import EarmarkError
 from .records import CallDetails, ResultRow
@@ -51,12 +57,6 @@ def write_csv(rows: Sequence[ResultRow], out: TextIO) -> None:
 WRITERS: dict[str, Callable[[Sequence[ResultRow], TextIO], None]] = {"csv": write_csv, "json": write_json}
 
 
-def export_rows(rows: Sequence[ResultRow], path: Path, fmt: str) -> None:
-    """Save ``rows`` to ``path`` as ``fmt`` (csv or json); OSError when the file cannot be written."""
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        WRITERS[fmt](rows, out)
-
-
 class ExportError(EarmarkError):
     """Results cannot be written in the format asked for; the message says why in one line."""
 
@@ -72,10 +72,49 @@ def _parquet_columns() -> dict:
             "file_genre": text}  # fmt: skip
 
 
-def write_parquet(rows: Sequence[ResultRow], path: Path) -> None:
-    """Save ``rows`` as a Parquet table with the JSON's columns (one row per file), for a data lake.
+def save_rows(rows: Sequence[ResultRow], path: Path, fmt: str, database: Path, replace: bool = False) -> None:
+    """Save ``rows`` to ``path`` as ``fmt`` (csv, json or parquet), through a copy renamed into place.
 
-    Needs pyarrow, which the Ray extra brings; OSError when the file cannot be written.
+    Refused with a one-line :class:`ExportError`: the database itself (or its journal), anything but
+    a regular file, and an existing file unless ``replace`` (the app's save dialog has asked). OSError
+    when the folder cannot be written; nothing is left behind then.
+    """
+    path = Path(os.path.realpath(path))  # through a symlink: the link stays, its target gets the rows
+    if _is_database(path, Path(database)):
+        raise ExportError(f"{path} is the database these results come from: choose another file")
+    if path.exists() and not path.is_file():
+        raise ExportError(f"{path} is not a file")
+    if path.exists() and not replace:
+        raise ExportError(f"{path} exists: choose another file, or add --force to replace it")
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")  # made by open(): the umask's mode
+    try:
+        with open(temp, "xb") as out:
+            if fmt == "parquet":
+                _write_parquet(rows, out)
+            else:
+                text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+                WRITERS[fmt](rows, text)
+                text.detach()  # flushed; ``out`` closes the file
+        if path.exists():
+            shutil.copymode(path, temp)  # a file replaced keeps its permissions
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _is_database(path: Path, database: Path) -> bool:
+    """Whether ``path`` is the SQLite database or one of the files SQLite keeps beside it."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        candidate = Path(os.path.realpath(f"{database}{suffix}"))
+        if candidate == path or (path.exists() and candidate.exists() and os.path.samefile(path, candidate)):
+            return True
+    return False
+
+
+def _write_parquet(rows: Sequence[ResultRow], out: BinaryIO) -> None:
+    """``rows`` as a Parquet table with the JSON's columns (one row per file), for a data lake.
+
+    Needs pyarrow, which the Ray extra brings.
     """
     try:
         import pyarrow as pa
@@ -86,4 +125,4 @@ def write_parquet(rows: Sequence[ResultRow], path: Path) -> None:
     typed = _parquet_columns()
     names = list(dict.fromkeys(key for record in records for key in record)) or list(typed)  # in the JSON's order
     columns = {name: pa.array([record.get(name) for record in records], typed.get(name)) for name in names}
-    pq.write_table(pa.table(columns), path)
+    pq.write_table(pa.table(columns), out)

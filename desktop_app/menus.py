@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequen
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from core import __version__
-from core.export_results import export_rows
+from core.export_results import ExportError, save_rows
 from core.paths import data_dir
 from core.records import ResultRow
 from core.store import StoreError
@@ -146,8 +146,8 @@ class WindowMenus:
         fmt = "json" if target.lower().endswith(".json") or chosen == EXPORT_FILTERS["json"] else "csv"
         try:
             rows = store.page(replace(page.current_query(), with_calls=True), 0, -1)
-            export_rows(rows, Path(target), fmt)
-        except (OSError, StoreError) as error:
+            save_rows(rows, Path(target), fmt, store.path, replace=True)  # the save dialog asked to replace
+        except (OSError, StoreError, ExportError) as error:
             QMessageBox.warning(self.window, "Export results", f"Could not export to {target}: {error}")
             return
         self._say(f"Exported {len(rows):,} file(s) to {target}")

@@ -74,3 +74,24 @@ def test_csv_and_json_go_to_a_file_too(db: str, tmp_path: Path, capsys: pytest.C
     printed = capsys.readouterr().out
     assert main(["results", "--db", db, "--format", "json", "-o", str(tmp_path / "r.json")]) == 0
     assert (tmp_path / "r.json").read_text(encoding="utf-8") == printed
+
+
+def test_o_never_replaces_the_database_nor_unasked_a_file(db: str, tmp_path: Path, capsys) -> None:
+    # The reported loss: `results -o` wrote CSV over the live database, or over any file, without a word.
+    database = Path(db).read_bytes()
+    for target in (db, f"{db}-wal"):
+        assert main(["results", "--db", db, "--format", "csv", "-o", target, "--force"]) == 1
+        assert capsys.readouterr().err.strip().endswith("is the database these results come from: choose another file")
+    (tmp_path / "link.csv").symlink_to(db)
+    assert main(["results", "--db", db, "--format", "csv", "-o", str(tmp_path / "link.csv"), "--force"]) == 1
+    assert "is the database these results come from" in capsys.readouterr().err
+    assert Path(db).read_bytes() == database
+    mine = tmp_path / "notes.csv"
+    mine.write_text("the owner's own notes\n")
+    assert main(["results", "--db", db, "--format", "csv", "-o", str(mine)]) == 1
+    assert capsys.readouterr().err.strip() == f"earmark: {mine} exists: choose another file, or add --force to replace it"
+    assert mine.read_text() == "the owner's own notes\n"
+    mine.chmod(0o640)
+    assert main(["results", "--db", db, "--format", "csv", "-o", str(mine), "--force"]) == 0
+    assert mine.read_text().startswith("path,status") and mine.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary copy left

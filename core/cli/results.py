@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..export_results import WRITERS, export_rows, write_parquet
+from ..export_results import WRITERS, save_rows
 from ..genre_verdict import describe
 from ..query import EXAMPLE, parse_arguments
 from ..records import ResultRow
@@ -30,6 +30,7 @@ def add_commands(commands) -> None:
     results.add_argument("--status", choices=["tagged", "error", "missing"], default=None)
     results.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
     results.add_argument("-o", "--output", type=Path, default=None, help="write csv, json or parquet to this file")
+    results.add_argument("--force", action="store_true", help="with -o: replace the file if it exists")
 
 
 def _metadata_summary(row: ResultRow) -> str:
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         if "keywords" in groups:  # a keyword search: its segments are the hits
             hits = {row.path: [(w, end, p) for _i, _s, end, w, p in store.segments(row.path, model)] for row in rows}
     if args.format == "parquet" or args.output is not None:
-        _save(rows, args.format, args.output)
+        _save(rows, args.format, args.output, store.path, args.force)
     elif args.format in WRITERS:
         WRITERS[args.format](rows, sys.stdout)
     else:
@@ -95,17 +96,14 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _save(rows: list[ResultRow], fmt: str, path: Path | None) -> None:
+def _save(rows: list[ResultRow], fmt: str, path: Path | None, database: Path, force: bool) -> None:
     """Results into a file (Parquet is only ever written to one: it is binary)."""
     if path is None:
         raise CliError(f"--format {fmt} writes a file: add -o FILE")
     if fmt not in ("parquet", *WRITERS):
         raise CliError("-o writes csv, json or parquet: add --format csv, json or parquet")
     try:
-        if fmt == "parquet":
-            write_parquet(rows, path)
-        else:
-            export_rows(rows, path, fmt)
+        save_rows(rows, path, fmt, database, replace=force)
     except OSError as error:
         raise CliError(f"cannot write {printable(path)}: {error.strerror or error}") from error
     print(f"{len(rows)} file(s) written to {printable(path)}", file=sys.stderr)
