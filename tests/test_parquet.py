@@ -89,7 +89,8 @@ def test_o_never_replaces_the_database_nor_unasked_a_file(db: str, tmp_path: Pat
     mine = tmp_path / "notes.csv"
     mine.write_text("the owner's own notes\n")
     assert main(["results", "--db", db, "--format", "csv", "-o", str(mine)]) == 1
-    assert capsys.readouterr().err.strip() == f"earmark: {mine} exists: choose another file, or add --force to replace it"
+    refusal = f"earmark: {mine} exists: choose another file, or add --force to replace it"
+    assert capsys.readouterr().err.strip() == refusal
     assert mine.read_text() == "the owner's own notes\n"
     mine.chmod(0o640)
     assert main(["results", "--db", db, "--format", "csv", "-o", str(mine), "--force"]) == 0
