@@ -173,6 +173,26 @@ def test_an_undo_that_cannot_restore_a_file_keeps_it_to_restore_later(capsys, li
     assert code == 1 and err.startswith("earmark: nothing to undo")
 
 
+def test_a_file_that_is_no_longer_the_audio_analysed_gets_no_genre(capsys, library) -> None:
+    # The reported harm: a song replaced by a voice memo under its name was given the song's "Techno".
+    from core.store import Store
+    from core.tagwrite import GenrePolicy, apply, plan
+
+    db, lib, bare = library
+    memo = write(lib / "memo.flac", chords(3.0, seed=7), 22050)
+    shutil.copy2(memo, bare)  # replaced after it was analysed
+    code, out, err = cli(capsys, "write-tags", "--db", str(db), "--mode", "replace")
+    assert code == 0 and f"earmark: {bare}: left as it is: it is not the audio Earmark analysed" in err
+    assert str(bare) not in out and "genre" not in read_tags(bare)
+    battle = lib / "battle.ogg"
+    with Store(db) as store:  # ...and replaced between the preview and the write
+        planned = plan(store, "genres", [str(battle)], GenrePolicy(mode="replace", max_genres=1))
+        shutil.copy2(lib / "main_menu.ogg", battle)
+        [outcome] = apply(store, planned.changes, "genres", "replace")
+    assert outcome.status == "refused" and "not the audio Earmark analysed" in outcome.reason
+    assert read_tags(battle)["genre"] == OWNER
+
+
 def test_a_model_without_genres_writes_nothing(capsys, tmp_path: Path) -> None:
     song = write(tmp_path / "call.flac", chords(2.0), 22050)
     db = tmp_path / "c.db"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import sqlite_utils
 
 from ..query import LABEL_FIELDS, Query
-from ..records import FileMetadata, LabelScore, ResultQuery, ResultRow
+from ..records import FileMetadata, FileStat, LabelScore, ResultQuery, ResultRow
 from .filters import group_clause, like_pattern, order_by, search_conditions
 from .schema import StoreError
 
@@ -171,6 +172,15 @@ class ResultQueries:
             [path, model_name],
         )
         return [LabelScore(label, score) for label, score in rows]
+
+    def analysed_stat(self, path: str, model_name: str) -> FileStat | None:
+        """The file's (size, mtime) when ``model_name`` analysed it (kept up to date by tag writes), or None."""
+        row = self.db.execute(
+            "SELECT a.size, a.mtime FROM analyses a JOIN files f ON f.id = a.file_id"
+            " WHERE f.path = ? AND a.model_name = ?",
+            [path, model_name],
+        ).fetchone()
+        return None if row is None else FileStat(Path(path), row[0], row[1])
 
     def totals(self, model_name: str) -> tuple[int, int, float]:
         """(files tagged, files failed, seconds of audio tagged) for one model, missing files left out."""

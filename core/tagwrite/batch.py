@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..genre_verdict import NO_MUSIC
 from ..records import LabelScore, TagBackup
-from .files import GenreChange, TagWriteError, WriteOutcome, read_tags, write_genres
+from ..scan import file_stat
+from .files import NOT_ANALYSED, GenreChange, TagWriteError, WriteOutcome, read_tags, same_audio, write_genres
 from .policy import GenrePolicy, propose
 
 FIELD = "genre"
@@ -58,13 +59,18 @@ def plan(store, model: str, paths: list[str], policy: GenrePolicy) -> WritePlan:
     files: list[PlannedFile] = []
     problems: list[str] = []
     for path in paths:
+        analysed = store.analysed_stat(path, model)
+        if analysed is None or not same_audio(file_stat(Path(path)), analysed):
+            problems.append(f"{path}: left as it is: {NOT_ANALYSED}")
+            continue
         labels = [item for item in store.file_labels(path, model) if item.label in genres]
         try:
             before = read_tags(Path(path)).get(FIELD, [])
         except TagWriteError as error:
             problems.append(str(error))
             continue
-        files.append(PlannedFile(GenreChange(Path(path), before, propose(before, labels, policy)), labels))
+        change = GenreChange(Path(path), before, propose(before, labels, policy), analysed=analysed)
+        files.append(PlannedFile(change, labels))
     return WritePlan(model, policy, files, problems)
 
 

@@ -47,12 +47,15 @@ class GenreChange:
 
     ``since`` names the moment ``before`` was read, for the refusal when the file no longer has
     those genres (the owner changed them since the preview, or since Earmark wrote them).
+    ``analysed`` is the file's (size, mtime) when the genres were found: a file that is no longer
+    that audio (a song replaced by a voice memo under the same name) is refused, not labelled.
     """
 
     path: Path
     before: list[str]
     after: list[str]
     since: str = "the preview"
+    analysed: FileStat | None = None
 
     @property
     def changes(self) -> bool:
@@ -84,6 +87,14 @@ def read_tags(path: Path) -> dict[str, list[str]]:
     return {key: [str(v) for v in values] for key, values in audio.tags.items()}
 
 
+NOT_ANALYSED = "it is not the audio Earmark analysed (it changed since): tag it again first"
+
+
+def same_audio(now: FileStat, analysed: FileStat) -> bool:
+    """Whether the file is still what was analysed: the same (size, mtime), as incremental runs decide."""
+    return (now.size, now.mtime) == (analysed.size, analysed.mtime)
+
+
 def write_genres(change: GenreChange) -> WriteOutcome:
     """Apply one previewed change, or refuse it; never raises for a problem with this one file.
 
@@ -99,6 +110,8 @@ def write_genres(change: GenreChange) -> WriteOutcome:
     if not change.changes:
         return WriteOutcome(change.path, "unchanged")
     before = file_stat(change.path)
+    if change.analysed is not None and not same_audio(before, change.analysed):
+        return WriteOutcome(change.path, "refused", NOT_ANALYSED)
     try:
         written = _write_atomically(change)
     except _Refused as refusal:
