@@ -26,7 +26,7 @@ KEYS = {
     "album": ("album", "TALB", "WM/AlbumTitle"),
     "year": ("date", "TDRC", "WM/Year", "year", "originaldate", "TDOR"),
     "track": ("tracknumber", "TRCK", "WM/TrackNumber", "track"),
-    "genre": ("genre", "TCON", "WM/Genre"),
+    "genre": ("WM/Genre", "genre", "TCON"),  # WMA: the standard attribute before a stray "genre"
 }
 MAX_CHARS = 500  # a tag longer than this is garbage or an attack on the table's layout, not a title
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -35,12 +35,7 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 def read_metadata(path: Path) -> FileMetadata:
     """The file's own tags; empty for a file without tags, or with tags that cannot be read."""
     try:
-        with _open_regular(path) as file:
-            audio = mutagen.File(file, easy=True)
-        tags = audio.tags if audio is not None else None
-        if tags is None:
-            return FileMetadata()
-        values = {name: _values(tags, keys) for name, keys in KEYS.items()}
+        values = {name: [] for name in KEYS} | read_fields(path)
     except Exception:  # noqa: BLE001 - any damaged tag (mutagen raises many kinds) is just no metadata
         return FileMetadata()
     return FileMetadata(
@@ -51,6 +46,17 @@ def read_metadata(path: Path) -> FileMetadata:
         track=_number(values["track"], r"\d{1,5}"),
         genre=_text(list(dict.fromkeys(values["genre"]))),
     )
+
+
+def read_fields(path: Path) -> dict[str, list[str]]:
+    """Each field of :data:`KEYS` the file has, with its values; raises what mutagen raises for a damaged tag."""
+    with _open_regular(path) as file:
+        audio = mutagen.File(file, easy=True)
+    tags = audio.tags if audio is not None else None
+    if tags is None:
+        return {}
+    values = {name: _values(tags, keys) for name, keys in KEYS.items()}
+    return {name: found for name, found in values.items() if found}
 
 
 def _open_regular(path: Path) -> io.BufferedReader:

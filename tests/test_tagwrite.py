@@ -12,7 +12,16 @@ import mutagen
 import pytest
 
 from core.records import LabelScore
-from core.tagwrite import GenreChange, GenrePolicy, TagWriteError, propose, read_tags, summarize, write_genres
+from core.tagwrite import (
+    GenreChange,
+    GenrePolicy,
+    TagWriteError,
+    propose,
+    read_genres,
+    read_tags,
+    summarize,
+    write_genres,
+)
 from tests.audio_factory import chords, write
 
 LABELS = [LabelScore("rock", 0.6), LabelScore("pop", 0.3), LabelScore("jazz", 0.1), LabelScore("metal", 0.05)]
@@ -20,7 +29,7 @@ LABELS = [LabelScore("rock", 0.6), LabelScore("pop", 0.3), LabelScore("jazz", 0.
 
 def plan_genres(path: Path, labels: list[LabelScore], threshold: float) -> GenreChange:
     """The preview the app and the CLI make, in replace mode (the one that changes most)."""
-    before = read_tags(path).get("genre", [])
+    before = read_genres(path)
     return GenreChange(path, before, propose(before, labels, GenrePolicy(mode="replace", threshold=threshold)))
 
 
@@ -167,3 +176,86 @@ def test_a_read_only_folder_refuses_its_file_and_the_others_are_written(tmp_path
     summary = summarize(outcomes)
     assert summary[0] == "Wrote genres into 1 file(s)." and "Refused 1 file(s)" in summary[1]
     assert summary[2].startswith("song.flac: refused — cannot create a temporary file")
+
+
+# --- each format's own genre field ------------------------------------------------------------------
+
+
+def id3_tagged(path: Path, version: int) -> Path:
+    """A file whose ID3 tag (its own, or a WAV/AIFF chunk) holds a genre, a title and a cover picture."""
+    from mutagen.id3 import APIC, ID3, TCON, TIT2
+
+    audio = mutagen.File(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    tags: ID3 = audio.tags
+    tags.add(TCON(encoding=1, text=["Jazz"]))
+    tags.add(TIT2(encoding=1, text=["Keep me"]))
+    tags.add(APIC(encoding=0, mime="image/png", type=3, desc="cover", data=b"\x89PNG\r\n\x1a\n" + b"\0" * 64))
+    audio.save(v2_version=version)
+    return path
+
+
+@pytest.mark.parametrize("name", ["song.wav", "song.aiff", "song.mp3"])
+def test_id3_genres_are_read_and_written_with_a_picture_and_in_the_tags_version(tmp_path: Path, name: str) -> None:
+    # The reported failures: a picture aborted the batch (TypeError), WAV/AIFF genres read as none and
+    # the write failed ("not a Frame instance"), and ID3v2.3 came back as v2.4, undo or not.
+    from mutagen.id3 import ID3
+
+    path = id3_tagged(write(tmp_path / name, chords(2.0), 22050), version=3)
+    original = path.read_bytes()
+    assert read_genres(path) == ["Jazz"] and read_tags(path)["title"] == ["Keep me"]
+    change = plan_genres(path, LABELS, threshold=0.25)
+    assert (change.before, change.after) == (["Jazz"], ["Rock", "Pop"])
+    assert write_genres(change).status == "written"
+    tags = mutagen.File(str(path)).tags
+    assert read_genres(path) == ["Rock/Pop"] and tags.version[:2] == (2, 3)  # v2.3's own separator
+    assert (
+        isinstance(tags, ID3)
+        and tags.getall("APIC")[0].data.startswith(b"\x89PNG")
+        and tags["TIT2"].text == ["Keep me"]
+    )
+    undo = GenreChange(path, change.after, change.before, since="Earmark wrote them")
+    assert write_genres(undo).status == "written"
+    assert path.read_bytes() == original  # undone byte for byte
+
+
+def test_wma_genres_are_wm_genre(tmp_path: Path) -> None:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is installed by `make test`")
+    import subprocess
+
+    wav = write(tmp_path / "song.wav", chords(2.0), 22050)
+    path = tmp_path / "song.wma"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "wmav2", str(path)], check=True)
+    audio = mutagen.File(str(path))
+    audio.tags["WM/Genre"] = ["Blues"]
+    audio.save()
+    assert read_genres(path) == ["Blues"] and read_tags(path)["genre"] == ["Blues"]
+    assert write_genres(plan_genres(path, LABELS, threshold=0.25)).status == "written"
+    tags = mutagen.File(str(path)).tags
+    assert [str(v) for v in tags["WM/Genre"]] == ["Rock", "Pop"] and "genre" not in tags
+
+
+@pytest.mark.parametrize("name", ["song.flac", "song.ogg"])
+def test_an_undo_gives_back_the_same_vorbis_comments(tmp_path: Path, name: str) -> None:
+    # The reported difference: undo moved GENRE to the end of the comments, in lower case.
+    path = write(tmp_path / name, chords(2.0), 22050)
+    audio = mutagen.File(str(path))
+    audio.tags.extend([("GENRE", "Ambient"), ("TITLE", "Keep me")])  # as another tagger left them
+    audio.save()
+    original = path.read_bytes()
+    change = plan_genres(path, LABELS, threshold=0.25)
+    assert write_genres(change).status == "written"
+    assert list(mutagen.File(str(path)).tags)[-3:] == [("GENRE", "Rock"), ("GENRE", "Pop"), ("TITLE", "Keep me")]
+    assert write_genres(GenreChange(path, change.after, change.before, since="Earmark wrote them")).status == "written"
+    assert path.read_bytes() == original
+
+
+def test_an_undo_removes_the_id3_tag_that_the_write_added(tmp_path: Path) -> None:
+    path = write(tmp_path / "song.wav", chords(2.0), 22050)
+    original = path.read_bytes()
+    change = plan_genres(path, LABELS, threshold=0.25)
+    assert change.before == [] and write_genres(change).status == "written"
+    assert write_genres(GenreChange(path, change.after, [], since="Earmark wrote them")).status == "written"
+    assert path.read_bytes() == original

@@ -7,7 +7,7 @@ writes them with a backup of what they held, and undoes the last write.
 """
 
 from .batch import PlannedFile, WritePlan, apply, genre_labels, pending_undo, plan, summarize, undo_last, undo_summary
-from .files import GenreChange, TagWriteError, WriteOutcome, read_tags, write_genres
+from .files import GenreChange, TagWriteError, WriteOutcome, read_genres, read_tags, write_genres
 from .policy import MODES, GenrePolicy, load_canonical, propose
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "pending_undo",
     "plan",
     "propose",
+    "read_genres",
     "read_tags",
     "summarize",
     "undo_last",

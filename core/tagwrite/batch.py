@@ -14,7 +14,7 @@ from pathlib import Path
 from ..genre_verdict import NO_MUSIC
 from ..records import LabelScore, TagBackup
 from ..scan import file_stat
-from .files import NOT_ANALYSED, GenreChange, TagWriteError, WriteOutcome, read_tags, same_audio, write_genres
+from .files import NOT_ANALYSED, GenreChange, TagWriteError, WriteOutcome, read_genres, same_audio, write_genres
 from .policy import GenrePolicy, propose
 
 FIELD = "genre"
@@ -65,7 +65,7 @@ def plan(store, model: str, paths: list[str], policy: GenrePolicy) -> WritePlan:
             continue
         labels = [item for item in store.file_labels(path, model) if item.label in genres]
         try:
-            before = read_tags(Path(path)).get(FIELD, [])
+            before = read_genres(Path(path))
         except TagWriteError as error:
             problems.append(str(error))
             continue

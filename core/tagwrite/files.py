@@ -25,8 +25,10 @@ import mutagen
 from mutagen import MutagenError
 
 from ..errors import EarmarkError
+from ..filetags import read_fields
 from ..records import FileStat
 from ..scan import file_stat
+from . import genre_field
 
 
 class TagWriteError(EarmarkError):
@@ -77,14 +79,24 @@ class WriteOutcome:
 
 
 def read_tags(path: Path) -> dict[str, list[str]]:
-    """The file's existing tags (easy names: title, artist, album, genre...)."""
+    """The file's own tags that Earmark shows (title, artist, album, year, track, genre), for any format."""
     try:
-        audio = mutagen.File(str(path), easy=True)
+        return read_fields(path)
     except (MutagenError, OSError) as error:
         raise TagWriteError(f"cannot read tags of {path.name}: {error}") from error
-    if audio is None or audio.tags is None:
-        return {}
-    return {key: [str(v) for v in values] for key, values in audio.tags.items()}
+    except Exception as error:  # noqa: BLE001 - whatever a damaged tag makes mutagen raise is that file's error
+        raise TagWriteError(f"cannot read tags of {path.name}: {type(error).__name__}: {error}") from error
+
+
+def read_genres(path: Path) -> list[str]:
+    """The genres the file holds, read where writing puts them (:mod:`.genre_field`)."""
+    try:
+        audio = mutagen.File(str(path))
+        return genre_field.genres(audio.tags if audio is not None else None)
+    except (MutagenError, OSError) as error:
+        raise TagWriteError(f"cannot read tags of {path.name}: {error}") from error
+    except Exception as error:  # noqa: BLE001 - whatever a damaged tag makes mutagen raise is that file's error
+        raise TagWriteError(f"cannot read tags of {path.name}: {type(error).__name__}: {error}") from error
 
 
 NOT_ANALYSED = "it is not the audio Earmark analysed (it changed since): tag it again first"
@@ -184,21 +196,18 @@ def _tag_copy(temp: Path, change: GenreChange) -> bool:
     The copy is read, not the original, so the genres compared are exactly those the rename will
     replace; False when the copy already has the new genres and there is nothing to write.
     """
-    audio = mutagen.File(str(temp), easy=True)
+    audio = mutagen.File(str(temp))
     if audio is None:
         raise _Refused("this format has no tags mutagen can write")
     if audio.tags is None:
         audio.add_tags()
-    current = [str(value) for value in audio.get("genre", [])]
-    if current == change.after:
+    current = genre_field.genres(audio.tags)
+    if genre_field.same(audio.tags, current, change.after):
         return False
-    if current != change.before:
+    if not genre_field.same(audio.tags, current, change.before):
         raise _OwnerChanged(f"changed since {change.since}: genres are now {'; '.join(current) or 'none'}")
-    if change.after:
-        audio["genre"] = change.after
-    else:
-        del audio["genre"]
-    audio.save()
+    genre_field.set_genres(audio.tags, change.after)
+    genre_field.save(audio)
     return True
 
 

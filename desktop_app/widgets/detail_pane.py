@@ -94,7 +94,7 @@ class DetailPane(QWidget):
             message.setWordWrap(True)
             self.tags.addRow(message)
             return
-        for key in ("title", "artist", "album", "genre", "date"):
+        for key in ("title", "artist", "album", "genre", "year"):
             if key in tags:
                 value = ElidedLabel("; ".join(tags[key]), mode=Qt.TextElideMode.ElideRight)
                 self.tags.addRow(f"{key.capitalize()}:", value)
