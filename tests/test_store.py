@@ -78,3 +78,27 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
             store.save_tags(run, model, "m", duplicate_rank)
         assert store.results("m") == []
         assert store.db.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
+
+
+def test_a_write_that_reads_first_waits_for_another_writer_instead_of_failing(tmp_path: Path) -> None:
+    # The reported failure: write-tags beside `earmark tag` stopped after a few seconds with "locked":
+    # a deferred transaction read, another process committed, and SQLite refused the write at once.
+    db = tmp_path / "busy.db"
+    with Store(db) as store:
+        model = store.register_model("m", "v1", tmp_path, ["a"], {}, None)
+        store.save_tags(store.start_run(model, []), model, "m", tags("/music/one.wav", ("a", 0.9)))
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO files (path) VALUES ('/music/two.wav')")  # another writer, mid-transaction
+
+    def commit_soon() -> None:
+        threading.Event().wait(0.5)
+        other.execute("COMMIT")
+
+    writer = threading.Thread(target=commit_soon)
+    writer.start()
+    with Store(db) as store:  # reads the file's row, then updates it: must wait for the other writer, then write
+        store.follow_rewrite("/music/one.wav", FileStat(Path("/music/one.wav"), 10, 1.0), FileStat(Path("x"), 11, 2.0))
+        assert store.analysed_stat("/music/one.wav", "m") == FileStat(Path("/music/one.wav"), 11, 2.0)
+    writer.join()
+    other.close()

@@ -193,6 +193,29 @@ def test_a_file_that_is_no_longer_the_audio_analysed_gets_no_genre(capsys, libra
     assert read_tags(battle)["genre"] == OWNER
 
 
+def test_a_database_that_fails_mid_batch_says_what_was_written(capsys, library, monkeypatch) -> None:
+    from core.store import StoreError
+
+    db, lib, bare = library
+    calls = []
+
+    def failing(self, *args) -> None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise StoreError(f"{db} is in use by another program")
+
+    monkeypatch.setattr(Store, "follow_rewrite", failing)
+    code, _out, err = cli(capsys, "write-tags", "--db", str(db), "--mode", "replace")
+    assert code == 1
+    assert (
+        err.strip()
+        == f"earmark: stopped after writing 2 of 2 file(s) (undo restores them): {db} is in use by another program"
+    )
+    monkeypatch.undo()
+    assert cli(capsys, "write-tags", "--db", str(db), "--undo")[0] == 0
+    assert read_tags(lib / "battle.ogg")["genre"] == OWNER and "genre" not in read_tags(bare)
+
+
 def test_a_model_without_genres_writes_nothing(capsys, tmp_path: Path) -> None:
     song = write(tmp_path / "call.flac", chords(2.0), 22050)
     db = tmp_path / "c.db"

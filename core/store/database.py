@@ -16,7 +16,7 @@ from ..records import FileFailure, FileStat, FileTags
 from .calls import CallQueries
 from .metadata import MetadataQueries
 from .queries import ResultQueries
-from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate
+from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate, writing
 from .tagwrites import TagWriteQueries
 
 
@@ -74,7 +74,7 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
         row = self.db.execute("SELECT id FROM models WHERE name = ? AND version = ?", [name, version]).fetchone()
         if row:
             return row[0]
-        with self.db.atomic():
+        with writing(self.db):
             cursor = self.db.execute(
                 "INSERT INTO models (name, version, path, labels, label_groups, licence) VALUES (?, ?, ?, ?, ?, ?)",
                 [name, version, str(path), json.dumps(labels), json.dumps(groups), licence],
@@ -82,7 +82,7 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
         return int(cursor.lastrowid)
 
     def start_run(self, model_id: int, roots: list[str], backend: str | None = None) -> int:
-        with self.db.atomic():
+        with writing(self.db):
             cursor = self.db.execute(
                 "INSERT INTO runs (model_id, started_at, status, roots, backend, pid, host)"
                 " VALUES (?, ?, 'running', ?, ?, ?, ?)",
@@ -98,7 +98,7 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
         rows = self.db.execute("SELECT id, pid, host FROM runs WHERE status = 'running'").fetchall()
         here = this_host()
         gone = [run for run, pid, host in rows if pid is None or (host == here and not process_alive(pid))]
-        with self.db.atomic():
+        with writing(self.db):
             self.db.conn.executemany(
                 "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'", [(run,) for run in gone]
             )
@@ -106,13 +106,13 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
 
     def set_run_backend(self, run_id: int, backend: str) -> None:
         """Which runtime the run's model runs on, known once it is loaded (only when there is work)."""
-        with self.db.atomic():
+        with writing(self.db):
             self.db.execute("UPDATE runs SET backend = ? WHERE id = ?", [backend, run_id])
 
     def finish_run(
         self, run_id: int, status: str, seen: int, tagged: int, failed: int, skipped: int, audio_seconds: float
     ) -> None:
-        with self.db.atomic():
+        with writing(self.db):
             self.db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, files_seen = ?, files_tagged = ?, files_failed = ?,"
                 " files_skipped = ?, audio_seconds = ? WHERE id = ?",
@@ -162,7 +162,7 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
             "channels": tags.info.channels,
             "codec": tags.info.codec,
         }
-        with self.db.atomic():
+        with writing(self.db):
             file_id = self._upsert_file(tags.stat, info)
             analysis = self._replace_analysis(
                 file_id, model_id, model_name, run_id, tags.stat, "tagged", None, coverage
@@ -195,7 +195,7 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
             "channels": info.channels if info else None,
             "codec": info.codec if info else None,
         }
-        with self.db.atomic():
+        with writing(self.db):
             file_id = self._upsert_file(failure.stat, values)
             self._replace_analysis(file_id, model_id, model_name, run_id, failure.stat, "error", failure.error)
 
@@ -209,7 +209,7 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
                 [str(root), len(prefix), prefix],
             )
             missing += [path for (path,) in rows if path not in present]
-        with self.db.atomic():
+        with writing(self.db):
             self.db.conn.executemany("UPDATE files SET missing = 1 WHERE path = ?", [(p,) for p in missing])
         return len(missing)
 
@@ -217,7 +217,7 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
 
     def save_detection(self, source: str, word: str, score: float, time_s: float, model: str) -> None:
         """Keep a detection; the same one in the same recording, heard again, is kept once."""
-        with self.db.atomic():
+        with writing(self.db):
             self.db.execute(
                 "INSERT OR IGNORE INTO detections (source, time_s, word, score, model, detected_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",

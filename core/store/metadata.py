@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from ..records import FileMetadata, FileStat
+from .schema import writing
 
 
 class MetadataQueries:
@@ -42,7 +43,7 @@ class MetadataQueries:
             }  # fmt: skip
             for stat, meta in read
         ]
-        with self.db.atomic():
+        with writing(self.db):
             self.db.conn.executemany(
                 "INSERT INTO files (path, size, mtime, missing, seen_at, artist, title, album, year, track, genre,"
                 " tags_mtime) VALUES (:path, :size, :mtime, 0, :seen_at, :artist, :title, :album, :year, :track,"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -219,6 +221,28 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+@contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[None]:
+    """One write transaction that takes the write lock first (``BEGIN IMMEDIATE``), waiting for another writer.
+
+    A plain (deferred) BEGIN that reads before it writes cannot wait: once another process has
+    committed since the read, SQLite refuses the write at once ("database is locked", whatever the
+    busy timeout). Taking the lock at the start lets the busy timeout do its job. Nested: a savepoint.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 def _statements(script: str) -> list[str]:

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from ..query import Query
 from ..records import FileStat, ResultQuery, TagBackup, TagWrite
+from .schema import writing
 
 
 class TagWriteQueries:
@@ -29,7 +30,7 @@ class TagWriteQueries:
 
     def begin_tag_write(self, model: str | None, mode: str, backups: list[TagBackup]) -> int:
         """Record a write and every value it will replace, in one transaction, before writing."""
-        with self.db.atomic():
+        with writing(self.db):
             cursor = self.db.execute(
                 "INSERT INTO tag_writes (written_at, model_name, mode) VALUES (?, ?, ?)", [time.time(), model, mode]
             )
@@ -42,12 +43,12 @@ class TagWriteQueries:
 
     def drop_tag_backup(self, write_id: int, path: str) -> None:
         """Forget a file's backup: its write was refused or changed nothing."""
-        with self.db.atomic():
+        with writing(self.db):
             self.db.execute("DELETE FROM tag_backups WHERE write_id = ? AND path = ?", [write_id, path])
 
     def finish_tag_write(self, write_id: int) -> None:
         """A write that changed no file is not a write: it leaves nothing to undo."""
-        with self.db.atomic():
+        with writing(self.db):
             self.db.execute(
                 "DELETE FROM tag_writes WHERE id = ? AND NOT EXISTS (SELECT 1 FROM tag_backups WHERE write_id = ?)",
                 [write_id, write_id],
@@ -69,12 +70,12 @@ class TagWriteQueries:
         return TagWrite(row[0], row[1], row[2], row[3], backups)
 
     def mark_tag_write_undone(self, write_id: int) -> None:
-        with self.db.atomic():
+        with writing(self.db):
             self.db.execute("UPDATE tag_writes SET undone_at = ? WHERE id = ?", [time.time(), write_id])
 
     def follow_rewrite(self, path: str, before: FileStat, after: FileStat) -> None:
         """The file was rewritten with the same audio: results that matched it before match it now."""
-        with self.db.atomic():
+        with writing(self.db):
             row = self.db.execute("SELECT id FROM files WHERE path = ?", [path]).fetchone()
             if row is None:
                 return

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..genre_verdict import NO_MUSIC
 from ..records import LabelScore, TagBackup
 from ..scan import file_stat
+from ..store import StoreError
 from .files import NOT_ANALYSED, GenreChange, TagWriteError, WriteOutcome, read_genres, same_audio, write_genres
 from .policy import GenrePolicy, propose
 
@@ -80,10 +81,18 @@ def apply(store, changes: list[GenreChange], model: str | None, mode: str) -> li
     if not changes:
         return []
     write_id = store.begin_tag_write(model, mode, [TagBackup(str(c.path), FIELD, c.before, c.after) for c in changes])
+    outcomes: list[WriteOutcome] = []
     try:
-        return [_write_one(store, write_id, change) for change in changes]
-    finally:
-        store.finish_tag_write(write_id)
+        for change in changes:
+            outcomes.append(write_genres(change))
+            _remember(store, write_id, change, outcomes[-1])
+    except StoreError as error:  # the database failed mid-batch: say what was written (its backups are kept)
+        written = sum(outcome.status == "written" for outcome in outcomes)
+        raise TagWriteError(
+            f"stopped after writing {written} of {len(changes)} file(s) (undo restores them): {error}"
+        ) from error
+    store.finish_tag_write(write_id)
+    return outcomes
 
 
 def undo_last(store) -> tuple[str, list[WriteOutcome]]:
@@ -138,10 +147,9 @@ def undo_summary(what: str, outcomes: list[WriteOutcome]) -> list[str]:
     return lines
 
 
-def _write_one(store, write_id: int, change: GenreChange) -> WriteOutcome:
-    outcome = write_genres(change)
+def _remember(store, write_id: int, change: GenreChange, outcome: WriteOutcome) -> None:
+    """A written file's fingerprint follows it; a file left as it was needs no backup."""
     if outcome.rewritten is not None:
         store.follow_rewrite(str(change.path), *outcome.rewritten)
     else:
         store.drop_tag_backup(write_id, str(change.path))
-    return outcome
