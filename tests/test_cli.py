@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,8 @@ def test_results_filters(capsys, library: Path, tiny_model: Path, tmp_path: Path
         (["tag", "/no/such/folder"], "no such file or folder: /no/such/folder"),
         (["tag", ".", "--model", "not-a-model"], "no model 'not-a-model'"),
         (["tag", ".", "--model", "musicnn-msd", "--group", "tempo"], "no label group 'tempo'"),
-        (["results", "--group", "genre"], "no results yet"),
+        (["results", "--group", "genre"], "no Earmark database at"),  # a reading command makes no database
+        (["search", "refund"], "no Earmark database at"),
     ],
 )
 def test_failures_exit_1_with_one_line(capsys, tmp_path: Path, args: list[str], reason: str) -> None:
@@ -88,6 +90,30 @@ def test_failures_exit_1_with_one_line(capsys, tmp_path: Path, args: list[str], 
     assert code == 1
     err = "".join(line for line in err.splitlines(True) if "(first run only)" not in line)  # the model's conversion
     assert err.count("\n") == 1 and reason in err and err.startswith("earmark: ")
+    assert args[0] == "tag" or not (tmp_path / "x.db").exists()
+
+
+def test_another_programs_sqlite_file_is_refused_untouched(capsys, library: Path, tiny_model: Path, tmp_path) -> None:
+    # The reported damage: beets' library given as --db got Earmark's tables, its schema version and WAL mode.
+    beets = tmp_path / "library.db"
+    with sqlite3.connect(beets) as conn:
+        conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, path BLOB, genre TEXT)")
+        conn.execute("INSERT INTO items (path, genre) VALUES ('/music/a.flac', 'Jazz')")
+    conn.close()
+    before = beets.read_bytes()
+    for args in (["tag", str(library), "--model", str(tiny_model)], ["results"], ["write-tags", "--undo"]):
+        code, _, err = run(capsys, *args, "--db", str(beets))
+        assert (
+            code == 1
+            and err == f"earmark: {beets} is not an Earmark database (it holds another program's tables: items)\n"
+        )
+    assert beets.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["lib", "library.db"]
+
+
+def test_search_limit_must_be_positive(capsys, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["search", "refund", "--limit", "0", "--db", str(tmp_path / "c.db")])
+    assert exit_.value.code == 2 and "'0' is not a whole number of at least 1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("kind", ["folder", "garbage"])

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..calls.export import FORMATS, render, speaker_name
-from .common import EXIT_OK, CliError, add_db, open_store, printable
+from .common import EXIT_OK, CliError, add_db, open_store, positive_int, printable
 
 
 def add_commands(commands) -> None:
@@ -20,7 +20,7 @@ def add_commands(commands) -> None:
     search.add_argument("phrase", metavar="PHRASE")
     add_db(search)
     search.add_argument("--format", choices=["table", "json"], default="table")
-    search.add_argument("--limit", type=int, default=200, help="most hits shown (default 200)")
+    search.add_argument("--limit", type=positive_int, default=200, help="most hits shown (default 200)")
     transcript = commands.add_parser("transcript", help="the transcript of one analysed call")
     transcript.set_defaults(handler=run_transcript)
     transcript.add_argument("file", type=Path, metavar="FILE")
@@ -29,8 +29,8 @@ def add_commands(commands) -> None:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    with open_store(args.db) as store:
-        hits = store.search(args.phrase, max(1, args.limit))
+    with open_store(args.db, create=False) as store:
+        hits = store.search(args.phrase, args.limit)
     if args.format == "json":
         json.dump([hit.to_json() for hit in hits], sys.stdout, indent=2)
         print()
@@ -46,7 +46,7 @@ def run_search(args: argparse.Namespace) -> int:
 
 def run_transcript(args: argparse.Namespace) -> int:
     path = str(args.file.resolve() if args.file.exists() else args.file)
-    with open_store(args.db) as store:
+    with open_store(args.db, create=False) as store:
         turns = store.transcript(path)
     if turns is None:
         raise CliError(f"no transcript of {path}: analyse it first (earmark tag --task calls FOLDER)")

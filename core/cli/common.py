@@ -74,7 +74,19 @@ def add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=None, help=f"database file (default: {default_db_path()})")
 
 
-def open_store(path: Path | None):
+def open_store(path: Path | None, create: bool = True):
+    """The database a command reads or writes; a command that only reads never creates one (``create=False``)."""
     from ..store import Store
 
-    return Store(path or default_db_path())
+    return Store(path or default_db_path(), create=create)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return number

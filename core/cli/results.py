@@ -52,7 +52,7 @@ def _call_summary(call) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_store(args.db) as store:
+    with open_store(args.db, create=False) as store:
         model = args.model or store.latest_model_name()
         if model is None:
             raise CliError(f"no results yet in {store.path}; run `earmark tag FOLDER` first")

@@ -39,7 +39,7 @@ def add_commands(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..tagwrite import GenrePolicy, apply, load_canonical, pending_undo, plan, summarize, undo_last, undo_summary
 
-    with open_store(args.db) as store:
+    with open_store(args.db, create=False) as store:
         if args.undo:
             if args.dry_run:
                 raise CliError("--undo and --dry-run cannot be combined")

@@ -16,7 +16,7 @@ from ..records import FileFailure, FileStat, FileTags
 from .calls import CallQueries
 from .metadata import MetadataQueries
 from .queries import ResultQueries
-from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate, writing
+from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate, refuse_foreign, writing
 from .tagwrites import TagWriteQueries
 
 
@@ -37,11 +37,15 @@ class PriorAnalysis:
 class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
     """A connection to Earmark's database. One per thread: readers open their own."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
+        """Open (or, with ``create``, make) Earmark's database at ``path``; never another program's SQLite file."""
         self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"no Earmark database at {self.path}: tag a folder first (earmark tag FOLDER --db FILE)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S))
+            refuse_foreign(self.db.conn, self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
             if self.db.journal_mode != "wal":
                 self.db.enable_wal()

@@ -201,6 +201,20 @@ def _version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
+def refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a SQLite file that another program made (beets' library, say): Earmark adds nothing to it.
+
+    Earmark's databases say their schema in ``user_version``; a file at version 0 with tables is someone else's.
+    """
+    if conn.execute("PRAGMA user_version").fetchone()[0]:
+        return
+    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if tables:
+        conn.close()
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise StoreError(f"{path} is not an Earmark database (it holds another program's tables: {shown})")
+
+
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
     """Bring the database up to the newest schema; refuse one written by a newer Earmark.
 
