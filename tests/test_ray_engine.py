@@ -93,6 +93,33 @@ def test_a_bad_cluster_address_is_one_clear_line(tiny_model: Path, tmp_path: Pat
         engine(EngineSpec("ray", address="nowhere"))
 
 
+def test_a_port_that_is_not_ray_is_said_at_once(tiny_model: Path, tmp_path: Path, monkeypatch) -> None:
+    # The reported hang: an address whose port answered, but not as Ray, waited for minutes with no word.
+    pytest.importorskip("ray")
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import core.runs.engines.ray as ray_engine
+
+    web = HTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    folder = library(tmp_path / "lib", 1)
+    try:
+        address = f"127.0.0.1:{web.server_address[1]}"
+        started = time.monotonic()
+        result = earmark("tag", str(folder), "--model", str(tiny_model), "--db", str(tmp_path / "a.db"), "--engine",
+                         "ray", "--ray-address", address)  # fmt: skip
+        assert time.monotonic() - started < 60 and result.returncode == 1
+        assert result.stderr.strip() == f"earmark: {address} is not a Ray cluster's head (it does not answer as Ray" \
+            " does): check the port that `ray start --head` printed"  # fmt: skip
+        monkeypatch.setattr(ray_engine, "CONNECT_TIMEOUT_S", 0.5)
+        with pytest.raises(RequestError, match="is not a Ray cluster's head"):
+            ray_engine.check_address(f"127.0.0.1:{silent.getsockname()[1]}")
+    finally:
+        web.shutdown()
+        silent.close()
+
+
 def test_without_ray_installed_the_engine_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails, as where the extra is not installed
     monkeypatch.delitem(sys.modules, "core.runs.engines.ray", raising=False)

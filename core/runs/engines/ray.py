@@ -55,6 +55,8 @@ except ImportError as error:  # an optional extra: say how to get it, in one lin
 RETRIES = 3  # times a file's work is done again when its worker process dies (then the file fails)
 BLOCKS_PER_CPU = 16  # small blocks (a few files) spread evenly over workers and cost little when redone
 CONNECT_TIMEOUT_S = 5.0
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"  # RFC 9113: how every HTTP/2 (gRPC) connection opens
+HTTP2_EMPTY_SETTINGS, HTTP2_SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00", 0x04
 TOKEN_HINT = "a cluster started with `ray start` wants its token: copy ~/.ray/auth_token from the head node here"
 LOST = "its Ray worker died {retries} times while reading it (see the Ray logs on the cluster)"
 
@@ -262,12 +264,25 @@ def check_address(address: str) -> tuple[str, int]:
     if not host or not port.isdigit():
         raise RequestError(f"bad Ray address {address!r}: use host:port, as `ray start --head` prints it")
     try:
-        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S):
-            pass
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S) as connection:
+            speaks = os.environ.get("RAY_USE_TLS", "0") not in ("0", "") or _speaks_grpc(connection)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise RequestError(f"cannot reach a Ray cluster at {address}: {reason.lower()}") from error
+    if not speaks:  # Ray itself would retry for minutes before saying so
+        raise RequestError(f"{address} is not a Ray cluster's head (it does not answer as Ray does): check the port"
+                           " that `ray start --head` printed")  # fmt: skip
     return host, int(port)
+
+
+def _speaks_grpc(connection: socket.socket) -> bool:
+    """Whether the server answers an HTTP/2 greeting with its settings, as the head's gRPC server (GCS) does."""
+    connection.sendall(HTTP2_PREFACE + HTTP2_EMPTY_SETTINGS)
+    try:
+        header = connection.recv(9, socket.MSG_WAITALL)
+    except TimeoutError:
+        return False
+    return len(header) == 9 and header[3] == HTTP2_SETTINGS
 
 
 @contextmanager
