@@ -4,22 +4,26 @@
 
 It tags the same corpus (30 s clips of real music, bench/corpus.py) with: (1) the local engine;
 (2) the Ray engine on a local instance that the run starts itself, as ``earmark tag --engine ray``
-does; (3) the same with Ray already running (a cluster's case: no start-up in the run). Then a
-two-node cluster on this machine (``ray.cluster_utils.Cluster``, two raylets on loopback, two
-logical CPUs each) runs one run and each node's share of the files is counted. Last, the store's single writer
-alone: the run's results written again into a fresh database, files/s and rows/s. It prints a
-Markdown report (the README table, and the N-machine estimate) and writes it to ``bench/results/``.
+does; (3) the same with Ray already running (``ray start --head``, joined by its address: a cluster's
+case, no start-up in the run). Ray's driver runs in a process of its own in every case. Then a
+two-node cluster on this machine (``ray.cluster_utils.Cluster`` in a process of its own, two raylets
+on loopback, two logical CPUs each) runs one run and each node's share of the files is counted.
+Last, the store's single writer alone: the run's results written again into a fresh database,
+files/s and rows/s. It prints a Markdown report (the README table, and the N-machine estimate)
+and writes it to ``bench/results/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import os
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +38,7 @@ from core.runs.engines import EngineSpec  # noqa: E402
 from core.runs.observer import RunObserver  # noqa: E402
 from core.runs.requests import TagRequest  # noqa: E402
 from core.store import Store  # noqa: E402
+from tests.ray_cluster import two_nodes as nodes_on_this_machine  # noqa: E402
 
 
 @dataclass
@@ -83,30 +88,29 @@ def tag(name: str, corpus: Path, model: str, spec: EngineSpec, db: Path):
     return row, run, watch.outcomes
 
 
-def quiet_ray(**kwargs) -> None:
-    import ray
-
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
-    ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR, **kwargs)
+@contextmanager
+def ray_head() -> Iterator[str]:
+    """A Ray instance already running on this computer (`ray start --head`), as a cluster's would be: its address."""
+    port = 6390
+    ray = [str(Path(sys.executable).with_name("ray"))]
+    start = [*ray, "start", "--head", "--port", str(port), "--include-dashboard", "false", "--disable-usage-stats"]
+    subprocess.run(start, check=True, capture_output=True)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([*ray, "stop"], check=False, capture_output=True)
 
 
 def two_nodes(corpus: Path, model: str, db: Path) -> tuple[Row, dict[str, int]]:
     """One run on a cluster of two nodes of two logical CPUs each: a model worker and a reader on each."""
-    import ray
-    from ray.cluster_utils import Cluster
-
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False})
-    cluster.add_node(num_cpus=2)
-    quiet_ray(address=cluster.address)
-    try:
-        row, run, _ = tag(
-            "4. Ray, two nodes on this machine (2 + 2 logical CPUs)", corpus, model, EngineSpec("ray"), db
-        )
-        head = cluster.head_node.node_id
-        shares = {("head node" if node == head else "second node"): count for node, count in run.engine.nodes.items()}
-    finally:
-        ray.shutdown()
-        cluster.shutdown()
+    with nodes_on_this_machine(os.environ["EARMARK_HOME"]) as cluster:
+        os.environ["RAY_AUTH_MODE"] = "disabled"  # as that cluster runs
+        try:
+            row, run, _ = tag("4. Ray, two nodes on this machine (2 + 2 logical CPUs)", corpus, model,
+                              EngineSpec("ray", address=cluster.address), db)  # fmt: skip
+        finally:
+            del os.environ["RAY_AUTH_MODE"]
+        shares = {("head node" if node == cluster.head else "second node"): n for node, n in run.engine.nodes.items()}
     return row, shares
 
 
@@ -179,14 +183,9 @@ def main() -> None:
     rows = [local]
     rows.append(tag("2. Ray, local instance started by the run", args.corpus, args.model, EngineSpec("ray"),
                     work / "ray.db")[0])  # fmt: skip
-    import ray
-
-    quiet_ray(address="local")
-    try:
-        rows.append(tag("3. Ray, local instance already running", args.corpus, args.model, EngineSpec("ray"),
-                        work / "running.db")[0])  # fmt: skip
-    finally:
-        ray.shutdown()
+    with ray_head() as address:
+        rows.append(tag("3. Ray, local instance already running", args.corpus, args.model,
+                        EngineSpec("ray", address=address), work / "running.db")[0])  # fmt: skip
     cluster_row, shares = two_nodes(args.corpus, args.model, work / "nodes.db")
     rows.append(cluster_row)
     written = writer(outcomes, args.model, work / "writer.db", args.copies)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from tests.tiny_models import tiny_musicnn
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # every Qt test, whichever module makes the application
 
 
 @pytest.fixture(autouse=True)
@@ -13,6 +18,33 @@ def earmark_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     home = tmp_path_factory.getbasetemp() / "earmark-home"
     monkeypatch.setenv("EARMARK_HOME", str(home))
     return home
+
+
+class _SigAction(ctypes.Structure):
+    """glibc's ``struct sigaction`` (the same on x86-64 and arm64): only the handler is read."""
+
+    _fields_ = [("handler", ctypes.c_void_p), ("mask", ctypes.c_ulong * 16), ("flags", ctypes.c_int),
+                ("restorer", ctypes.c_void_p)]  # fmt: skip
+
+
+def crash_handler() -> int | None:
+    """The address of what runs on a segmentation fault (pytest's faulthandler, unless something replaced it)."""
+    action = _SigAction()
+    ctypes.CDLL(None).sigaction(signal.SIGSEGV, None, ctypes.byref(action))
+    return action.handler
+
+
+@pytest.fixture(scope="session")
+def _faulthandler_at_start() -> int | None:
+    return crash_handler()
+
+
+@pytest.fixture(autouse=True)
+def crash_reports_stay_on(_faulthandler_at_start: int | None) -> None:
+    """A crash anywhere in the suite prints the crashing thread's stack: no test may leave another handler
+    (Ray's driver did, and reset it to nothing at its shutdown, so a later crash said nothing at all)."""
+    yield
+    assert crash_handler() == _faulthandler_at_start, "this test replaced the crash handler (faulthandler's)"
 
 
 @pytest.fixture

@@ -13,9 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QGroupBox  # noqa: E402
 

@@ -3,14 +3,10 @@ voice enrolment, offscreen."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from PySide6.QtWidgets import QLabel  # noqa: E402
 
 from core.listen.catalog import spotter_for  # noqa: E402

@@ -1,8 +1,9 @@
 """The Ray engine as a user meets it: the local engine's results on a cluster, faults survived, clear refusals.
 
-The slow tests run on a two-node cluster made in this process (``ray.cluster_utils.Cluster``: two
-raylets on loopback), so that files really are spread over nodes; the kill -9 story runs the CLI,
-which starts its own Ray instance as a user's would.
+The slow tests run on a two-node cluster on this machine (``ray.cluster_utils.Cluster``: two raylets
+on loopback, in a process of their own), so that files really are spread over nodes; the kill -9
+story runs the CLI, which starts its own Ray instance as a user's would. Ray never runs in the test
+process itself, nor in Earmark's: its driver has a process of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,6 +36,7 @@ from core.runs.requests import TagRequest
 from core.scan import file_stat
 from core.store import Store
 from tests.audio_factory import bad_corpus, chords, good_corpus, hostile_corpus, keyword_examples, speak, write
+from tests.ray_cluster import TwoNodes, two_nodes
 
 RAY_LOG_LINE = re.compile(r"\.(cc|py):\d+|\b(INFO|WARNING|ERROR)\b|Traceback|ray::")
 
@@ -49,18 +52,16 @@ def library(root: Path, files: int, seconds: float = 6.0) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory):
-    """Two Ray nodes of 2 CPUs each on this machine, this process their driver."""
-    ray = pytest.importorskip("ray")
-    from ray.cluster_utils import Cluster
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoNodes]:
+    """Two Ray nodes of 2 CPUs each on this machine, in a process of their own; the runs join them by address."""
+    pytest.importorskip("ray")
+    with two_nodes(str(tmp_path_factory.getbasetemp() / "earmark-home")) as nodes, pytest.MonkeyPatch.context() as env:
+        env.setenv("RAY_AUTH_MODE", "disabled")  # as the cluster was started (the drivers inherit it)
+        yield nodes
 
-    os.environ["EARMARK_HOME"] = str(tmp_path_factory.getbasetemp() / "earmark-home")  # the workers' too
-    nodes = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False})
-    nodes.add_node(num_cpus=2)
-    ray.init(address=nodes.address, log_to_driver=False, logging_level="ERROR")
-    yield nodes
-    ray.shutdown()
-    nodes.shutdown()
+
+def on(cluster: TwoNodes) -> EngineSpec:
+    return EngineSpec("ray", address=cluster.address)
 
 
 def tag(db: Path, folder: Path, model: Path, spec: EngineSpec, observer: RunObserver | None = None):
@@ -175,7 +176,7 @@ def test_ray_writes_what_the_local_engine_writes(cluster, tiny_model: Path, tmp_
     hostile = hostile_corpus(folder / "hostile")
     library(folder / "more", 8)
     _, local, local_rows, local_segments = tag(tmp_path / "local.db", folder, tiny_model, EngineSpec())
-    run, remote, rows, segments = tag(tmp_path / "ray.db", folder, tiny_model, EngineSpec("ray"))
+    run, remote, rows, segments = tag(tmp_path / "ray.db", folder, tiny_model, on(cluster))
 
     assert (remote.tagged, remote.failed) == (local.tagged, local.failed) and local.tagged >= 16
     assert rows.keys() == local_rows.keys()
@@ -202,7 +203,8 @@ def test_keyword_search_on_ray_hears_what_the_local_engine_hears(cluster, tmp_pa
     for name in ("local", "ray"):
         db = tmp_path / f"{name}.db"
         argv = ["tag", "--task", "keywords", "--wake", "alexa", "--keyword-examples", str(examples), "--db", str(db)]
-        assert main([*argv, "--quiet", "--engine", name, str(calls)]) == 0
+        where = ["--ray-address", cluster.address] if name == "ray" else []
+        assert main([*argv, "--quiet", "--engine", name, *where, str(calls)]) == 0
         with Store(db) as store:
             model = f"keywords:{examples.name}"
             heard[name] = {row.path: store.segments(row.path, model) for row in store.results(model, top_k=0)}
@@ -216,7 +218,7 @@ def test_a_file_no_worker_can_see_gets_an_error_row_that_says_why(cluster, tiny_
         task = build_run(TagRequest((tmp_path,), str(tiny_model)), store).load()
     outcomes: list = []
     missing = FileStat(tmp_path / "elsewhere" / "song.wav", 1000, 1.0)
-    engine(EngineSpec("ray")).execute(task, [missing], TagOptions(), outcomes.append, RunObserver(), threading.Event())
+    engine(on(cluster)).execute(task, [missing], TagOptions(), outcomes.append, RunObserver(), threading.Event())
     [failure] = outcomes
     assert failure.stat == missing
     assert failure.error.startswith("not found on Ray node ")
@@ -235,7 +237,7 @@ def test_a_worker_that_cannot_load_the_model_ends_the_run_with_one_line(cluster,
     task.recipe = replace(task.recipe, folders={"folder": tmp_path / "hollow"})  # what a worker would be sent
     jobs = [file_stat(path) for path in sorted(folder.iterdir())]
     with pytest.raises(ClusterError, match=r"^the Ray cluster failed: .*ModelError: .*hollow has no config\.json"):
-        engine(EngineSpec("ray")).execute(task, jobs, TagOptions(), print, RunObserver(), threading.Event())
+        engine(on(cluster)).execute(task, jobs, TagOptions(), print, RunObserver(), threading.Event())
 
 
 class KillsAModelWorker(RunObserver):
@@ -268,7 +270,7 @@ def worker_pids(stage: str) -> list[int]:
 def test_a_killed_worker_is_restarted_and_every_file_is_written_once(cluster, tiny_model: Path, tmp_path: Path) -> None:
     folder = library(tmp_path / "lib", 24)
     killer = KillsAModelWorker(after=3)
-    _, summary, rows, _ = tag(tmp_path / "w.db", folder, tiny_model, EngineSpec("ray"), killer)
+    _, summary, rows, _ = tag(tmp_path / "w.db", folder, tiny_model, on(cluster), killer)
     assert killer.killed is not None and killer.killed not in worker_pids("_Scorer")
     assert (summary.tagged, summary.failed) == (24, 0)
     assert sorted(rows) == sorted(str(p) for p in folder.iterdir()) and all(r.status == "tagged" for r in rows.values())
@@ -346,7 +348,6 @@ def test_the_readme_example_joins_a_cluster_started_with_ray_start(tiny_model: P
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path, tiny_model: Path):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
 
     from desktop_app.main_window import MainWindow

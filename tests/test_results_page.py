@@ -7,14 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QHelpEvent, QImage  # noqa: E402
 from PySide6.QtMultimedia import QMediaDevices, QMediaPlayer  # noqa: E402

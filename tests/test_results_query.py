@@ -21,8 +21,6 @@ from core.scan import file_stat
 from core.store import Store
 from tests.audio_factory import chords, write
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 GROUPS = {"genre": ["jazz", "rock", "hard rock", "classical"], "mood": ["calm", "loud"]}
 LABELS = [label for group in GROUPS.values() for label in group]
 

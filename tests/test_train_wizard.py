@@ -5,14 +5,10 @@ Driven offscreen as a person would: typing a path, training on too few files, de
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from core.models.catalog import DEFAULT_MODEL  # noqa: E402

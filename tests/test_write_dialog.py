@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from PySide6.QtCore import QItemSelectionModel, Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
