@@ -323,5 +323,8 @@ class MainWindow(QMainWindow):
             self._refresh_timer.stop()
         self.settings.save(self.qsettings)
         if self.store is not None:
-            self.store.close()
+            store, self.store = self.store, None
+            self.results.set_store(None)  # a query still waiting to run (typed just before) finds no database
+            self.calls.set_store(None)
+            store.close()
         event.accept()
