@@ -253,3 +253,12 @@ def test_speech_that_starts_long_after_the_call_begins_is_read_from_its_own_audi
             clip = audio[int((begin - start) * RATE) : int((end - start) * RATE)]
             assert len(clip) == int((end - begin) * RATE)
             np.testing.assert_allclose(clip[[0, -1]], clock[[int(begin * RATE), int(end * RATE) - 1]], atol=1e-6)
+
+
+def test_a_call_shorter_than_a_second_is_segmented(tmp_path: Path) -> None:
+    # The reported error row: "operands could not be broadcast together" for any call under ~1.06 s.
+    rate = 16000
+    segmenter = Segmenter()
+    segmenter.feed((0.3 * np.sin(2 * np.pi * 440 * np.arange(int(0.8 * rate)) / rate)).astype(np.float32))
+    stretches = segmenter.stretches()
+    assert stretches and stretches[0].start_s == 0.0 and stretches[-1].end_s == pytest.approx(0.8, abs=0.05)

@@ -142,7 +142,8 @@ def _smooth(kinds: np.ndarray, speech: np.ndarray) -> np.ndarray:
     """Each non-speech chunk takes the most common non-speech kind within SMOOTH_S around it; a tone
     keeps its own (a beep is shorter than that, and steadiness already vouched for it)."""
     half = max(1, int(round(SMOOTH_S / CHUNK_S / 2)))
-    counts = {kind: np.convolve((kinds == kind).astype(float), np.ones(2 * half + 1), "same") for kind in _KINDS}
+    window = np.ones(2 * half + 1)  # centred on each chunk ("full", then cut: a call may be shorter than the window)
+    counts = {kind: np.convolve((kinds == kind).astype(float), window)[half : half + len(kinds)] for kind in _KINDS}
     stacked = np.stack([counts[kind] for kind in _KINDS])
     best = np.array(_KINDS, dtype=object)[np.argmax(stacked, axis=0)]
     return np.where(speech, SPEECH, np.where(kinds == TONE, TONE, best))
