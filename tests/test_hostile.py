@@ -299,3 +299,16 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(capsys, monkeypatch, 
     assert main(["results", "--db", str(tmp_path / "x.db")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "ZeroDivisionError: division by zero" in err and "EARMARK_DEBUG=1" in err
+
+
+def test_names_with_terminal_escapes_are_printed_escaped_and_refusals_line_by_line(capsys, tmp_path: Path) -> None:
+    # The reported output: label folders named with escape codes or line breaks printed raw (train),
+    # and a training refusal's list of problems printed as one line with literal "\n" in it.
+    folder = tmp_path / "labelled"
+    write(folder / "\x1b[2Jwiped" / "a.wav", chords(2.0), 16000)
+    write(folder / "two\nlines" / "b.wav", chords(2.0), 16000)
+    assert main(["train", str(folder), "--out", "escaped"]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2Jwiped" in err and "two\\nlines" in err
+    lines = err.splitlines()
+    assert len(lines) > 1 and all(line.startswith("earmark: ") for line in lines) and "\\n  " not in err

@@ -36,8 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     stop_on_sigterm()
     try:
         return args.handler(args)
-    except EarmarkError as error:
-        print(f"earmark: {printable(error)}", file=sys.stderr)
+    except EarmarkError as error:  # one line; a list of problems (a training folder's), one line each
+        for line in str(error).splitlines() or [""]:
+            print(f"earmark: {printable(line)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("earmark: interrupted", file=sys.stderr)

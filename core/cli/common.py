@@ -66,6 +66,12 @@ def printable(text: object) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
 
 
+def say(text: object = "", **kwargs) -> None:
+    """``print`` for lines that carry names from outside (label folders, model files, paths): each line's
+    control characters shown escaped, as :func:`printable` does, the line breaks kept."""
+    print("\n".join(printable(line) for line in str(text).split("\n")), **kwargs)
+
+
 class CliError(EarmarkError):
     """A reason the command cannot run that only the command line knows of (its own options)."""
 

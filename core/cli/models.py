@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_OK, CliError
+from .common import EXIT_OK, CliError, say
 
 
 def add_commands(commands) -> None:
@@ -39,7 +39,7 @@ def list_models(args: argparse.Namespace) -> int:
         except ModelError:
             state = "built in; converted on first use" if builtin else "broken folder"
         description = builtin.description if builtin else str(folder)
-        print(f"{name:16} {state}\n{'':16} {description}")
+        say(f"{name:16} {state}\n{'':16} {description}")
     return EXIT_OK
 
 
@@ -49,24 +49,24 @@ def show(args: argparse.Namespace) -> int:
     from ..train.report import load_report, summary_line
 
     info = resolve(args.name)
-    print(f"name:         {info.name}")
-    print(f"architecture: {info.architecture}")
-    print(f"path:         {info.path}")
-    print(f"version:      {info.version}")
-    print(f"licence:      {info.licence or 'see the model folder'}")
-    print(f"labels:       {len(info.labels)}")
+    say(f"name:         {info.name}")
+    say(f"architecture: {info.architecture}")
+    say(f"path:         {info.path}")
+    say(f"version:      {info.version}")
+    say(f"licence:      {info.licence or 'see the model folder'}")
+    say(f"labels:       {len(info.labels)}")
     for group, members in info.label_groups.items():
-        print(f"  {group}: {', '.join(members)}")
+        say(f"  {group}: {', '.join(members)}")
     if not info.label_groups:
-        print(f"  all: {', '.join(info.labels)}")
+        say(f"  all: {', '.join(info.labels)}")
     report = export_report(info)
     exports = "none (earmark models export NAME)"
     if report:
         exports = "onnx fp32" + (", int8" if report.get("int8") and report["int8"]["kept"] else "")
-    print(f"exports:      {exports}")
+    say(f"exports:      {exports}")
     trained = load_report(info.path)
     if trained:
-        print(f"training:     {summary_line(trained)}")
+        say(f"training:     {summary_line(trained)}")
     return EXIT_OK
 
 
@@ -76,10 +76,10 @@ def export_model(args: argparse.Namespace) -> int:
 
     info = resolve(args.name)
     report = export(info, int8=args.int8)
-    print(f"{info.name}: ONNX export via {report.exporter}, max score difference to torch {report.fp32_max_diff:.1e}")
+    say(f"{info.name}: ONNX export via {report.exporter}, max score difference to torch {report.fp32_max_diff:.1e}")
     if report.int8:
         verdict = "kept" if report.int8.kept else "NOT kept (below 99 % agreement)"
-        print(
+        say(
             f"int8 (MatMul/Gemm): top-1 agreement {report.int8.top1_agreement:.1%} with fp32 on"
             f" {report.int8.windows} held-out windows, max score difference {report.int8.max_score_diff:.3f}: {verdict}"
         )
@@ -93,8 +93,8 @@ def delete_installed(args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             raise CliError(f"deleting {args.name} cannot be undone: add --yes to delete it without asking")
         if input(f"Delete the model {args.name}? This cannot be undone. [y/N] ").strip().lower() not in ("y", "yes"):
-            print("kept", args.name)
+            say("kept", args.name)
             return EXIT_OK
     folder = delete_model(args.name)  # a built-in or unknown name: ModelError, one line
-    print(f"deleted {args.name} ({folder})")
+    say(f"deleted {args.name} ({folder})")
     return EXIT_OK

@@ -37,11 +37,11 @@ class TerminalProgress(RunObserver):
 
     def preparing(self, step: str) -> None:
         if self.enabled:
-            tqdm.write(f"earmark: {step}", file=sys.stderr)
+            tqdm.write(f"earmark: {printable(step)}", file=sys.stderr)
 
     def loaded(self, description: str) -> None:
         if self.enabled and not self.hits:  # a keyword search says what it searches for instead
-            tqdm.write(f"earmark: {self.model} on {description}", file=sys.stderr)
+            tqdm.write(f"earmark: {printable(self.model)} on {description}", file=sys.stderr)
 
     def planned(self, plan: Plan) -> None:
         if plan.skipped:

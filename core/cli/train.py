@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from ..errors import EarmarkError
-from .common import EXIT_OK, CliError, interrupted, signals_cancel
+from .common import EXIT_OK, CliError, interrupted, say, signals_cancel
 
 
 def add_commands(commands) -> None:
@@ -81,31 +81,31 @@ def _summary(folder: Path, for_training: bool = True):
     except DatasetError as error:
         verb = "train" if for_training else "evaluate"
         raise CliError(f"cannot {verb} on {folder}:\n  " + "\n  ".join(str(error).splitlines())) from error
-    print(f"{folder}: {len(summary.files)} files, {len(summary.labels)} labels")
+    say(f"{folder}: {len(summary.files)} files, {len(summary.labels)} labels")
     for label, count in summary.counts().items():
-        print(f"  {label:24} {count:5d} files")
+        say(f"  {label:24} {count:5d} files")
     for skipped in summary.skipped:
-        print(f"  skipped {skipped.path}: {skipped.reason}")
+        say(f"  skipped {skipped.path}: {skipped.reason}")
     for warning in summary.warnings:
-        print(f"  warning: {warning}")
+        say(f"  warning: {warning}")
     return summary
 
 
 def print_report(report: dict, labels: list[str], unit: str = "examples") -> None:
     """Accuracy with its 95 % interval, per-label precision/recall and the confusion matrix, as a table."""
     low, high = report["accuracy_ci"]
-    print(
+    say(
         f"accuracy {report['accuracy']:.1%}, macro F1 {report['macro_f1']:.3f} on {report['examples']} {unit} "
         f"(95 % confidence interval {low:.1%}-{high:.1%}, Wilson score)"
     )
     width = max(8, *(len(label) for label in labels))
-    print(f"  {'label':{width}}  precision  recall  support")
+    say(f"  {'label':{width}}  precision  recall  support")
     for label in labels:
         row = report["per_label"][label]
-        print(f"  {label:{width}}  {row['precision']:9.1%}  {row['recall']:6.1%}  {row['support']:7d}")
-    print("  confusion (rows: true label, columns: predicted, in the order above):")
+        say(f"  {label:{width}}  {row['precision']:9.1%}  {row['recall']:6.1%}  {row['support']:7d}")
+    say("  confusion (rows: true label, columns: predicted, in the order above):")
     for label, row in zip(labels, report["confusion"], strict=True):
-        print(f"  {label:{width}}  " + " ".join(f"{n:4d}" for n in row))
+        say(f"  {label:{width}}  " + " ".join(f"{n:4d}" for n in row))
 
 
 def _progress_printer():
@@ -121,7 +121,7 @@ def _progress_printer():
             loss = f"train loss {last.train_loss:.3f}, " if last.train_loss is not None else ""
             if live:
                 print("\r\033[K", end="", file=sys.stderr)
-            print(f"epoch {last.epoch}: {loss}validation loss {last.eval_loss:.3f}, accuracy {last.accuracy:.1%}{eta}")
+            say(f"epoch {last.epoch}: {loss}validation loss {last.eval_loss:.3f}, accuracy {last.accuracy:.1%}{eta}")
         elif live and event.stage in ("prepare", "train") and event.total:
             eta = f", about {event.eta_s:.0f} s left" if event.eta_s else ""
             what = "decoding clip" if event.stage == "prepare" else "step"
@@ -129,7 +129,7 @@ def _progress_printer():
         elif event.stage in ("evaluate", "save") and event.message:
             if live:
                 print("\r\033[K", end="", file=sys.stderr)
-            print(event.message)
+            say(event.message)
 
     return show
 
@@ -168,7 +168,7 @@ def train_model(args: argparse.Namespace) -> int:
     except ValueError as error:  # settings out of range
         raise CliError(str(error)) from error
     settings = job.options
-    print(
+    say(
         f"training {name} from {base.name}: {settings.epochs} epochs at most, "
         f"{'head only' if settings.freeze_backbone else 'whole network'}, learning rate {settings.learning_rate:g}"
     )
@@ -190,32 +190,32 @@ def train_model(args: argparse.Namespace) -> int:
         raise CliError(f"training failed: {error if isinstance(error, EarmarkError) else _describe(error)}")
     result = outcome["result"]
     if result.path is None:
-        print("cancelled before the first epoch finished: nothing installed", file=sys.stderr)
+        say("cancelled before the first epoch finished: nothing installed", file=sys.stderr)
         return interrupted()
     report = result.report
-    print(f"validation ({report['data']['validation_files']} files, best epoch {report['best_epoch']}, "
+    say(f"validation ({report['data']['validation_files']} files, best epoch {report['best_epoch']}, "
           f"{report['stopped']}, {report['train_seconds']:.0f} s on {report['device']}):")  # fmt: skip
     print_report(report["validation"], summary.labels, unit="clips")
     print_assessment(report["assessment"])
-    print(f"installed {result.name} at {result.path}")
+    say(f"installed {result.name} at {result.path}")
     if "onnx" in report:
         export = report["onnx"]
-        print(f"ONNX export: {export['error']}" if "error" in export else "exported to ONNX (checked against torch)")
-    print(f"tag with it: earmark tag --model {result.name} FOLDER")
+        say(f"ONNX export: {export['error']}" if "error" in export else "exported to ONNX (checked against torch)")
+    say(f"tag with it: earmark tag --model {result.name} FOLDER")
     return interrupted() if result.cancelled else EXIT_OK
 
 
 def print_assessment(assessment: dict) -> None:
     """Accuracy by validation file with its interval, and every reason not to trust it."""
     low, high = assessment["interval"]
-    print(
+    say(
         f"by file: {assessment['right']} of {assessment['files']} validation files right, {assessment['accuracy']:.1%} "
         f"(95 % confidence interval {low:.1%}-{high:.1%}; chance is {assessment['chance']:.1%})"
     )
     for warning in assessment["warnings"]:
-        print(f"  warning: {warning}")
+        say(f"  warning: {warning}")
     if not assessment["better_than_chance"]:
-        print("  this model is not shown to be better than chance: check it on more files before tagging with it")
+        say("  this model is not shown to be better than chance: check it on more files before tagging with it")
 
 
 def _describe(error: Exception) -> str:
@@ -234,5 +234,5 @@ def evaluate_model(args: argparse.Namespace) -> int:
     print_report(report, backend.labels, unit="files")
     wrong = [p for p in predictions if p.predicted != p.label]
     for prediction in wrong:
-        print(f"  wrong: {prediction.path}: {prediction.label} -> {prediction.predicted} ({prediction.confidence:.2f})")
+        say(f"  wrong: {prediction.path}: {prediction.label} -> {prediction.predicted} ({prediction.confidence:.2f})")
     return EXIT_OK
