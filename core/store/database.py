@@ -14,6 +14,7 @@ import sqlite_utils
 from ..liveness import process_alive, this_host
 from ..records import FileFailure, FileStat, FileTags
 from .calls import CallQueries
+from .filters import fold
 from .metadata import MetadataQueries
 from .queries import ResultQueries
 from .schema import BUSY_TIMEOUT_S, StoreError, explain, guarded, migrate, refuse_foreign, writing
@@ -46,6 +47,7 @@ class Store(ResultQueries, CallQueries, TagWriteQueries, MetadataQueries):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S))
             refuse_foreign(self.db.conn, self.path)
+            self.db.conn.create_function("fold", 1, fold, deterministic=True)  # queries: case in any script
             self.db.execute("PRAGMA foreign_keys = ON")
             if self.db.journal_mode != "wal":
                 self.db.enable_wal()

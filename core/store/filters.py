@@ -23,6 +23,11 @@ METADATA_ORDER = {  # a sort key -> its columns, the file's own tags (files with
 }
 
 
+def fold(text: str | None) -> str:
+    """Text to compare without letter case in any script (SQLite's LIKE folds only ASCII): SQL's ``fold``."""
+    return (text or "").casefold()
+
+
 def like_pattern(text: str) -> str:
     """``text`` anywhere, as a LIKE pattern with its wildcards escaped (used with ``ESCAPE '\\'``)."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -87,10 +92,10 @@ def search_conditions(
 
 def _field_sql(term: Term) -> tuple[str, list]:
     if term.field == "any":
-        pattern = like_pattern(term.text)
-        return " OR ".join(f"IFNULL({c}, '') LIKE ? ESCAPE '\\'" for c in ANY_COLUMNS), [pattern] * len(ANY_COLUMNS)
+        pattern = like_pattern(fold(term.text))
+        return " OR ".join(f"fold({c}) LIKE ? ESCAPE '\\'" for c in ANY_COLUMNS), [pattern] * len(ANY_COLUMNS)
     if term.field in TEXT_COLUMNS:
-        return f"IFNULL({TEXT_COLUMNS[term.field]}, '') LIKE ? ESCAPE '\\'", [like_pattern(term.text)]
+        return f"fold({TEXT_COLUMNS[term.field]}) LIKE ? ESCAPE '\\'", [like_pattern(fold(term.text))]
     if term.field == "year":
         return _in_range("f.year", [], term.range)
     if term.text == "missing":  # status
