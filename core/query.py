@@ -69,7 +69,7 @@ class Query:
 
 def parse_query(text: str) -> Query:
     """The terms of ``text``; a :class:`QueryError` in one line for what cannot be read."""
-    return Query(tuple(_term(token, colon) for token, colon in _tokens(text)))
+    return Query(tuple(_term(token, colon, quoted) for token, colon, quoted in _tokens(text)))
 
 
 def parse_arguments(texts: list[str]) -> Query:
@@ -95,22 +95,23 @@ def _words(text: str) -> list[str]:
     return re.split(r"[\s_\-/]+", text.casefold().strip())
 
 
-def _tokens(text: str) -> list[tuple[str, int | None]]:
+def _tokens(text: str) -> list[tuple[str, int | None, bool]]:
     """Split on spaces outside double quotes, dropping the quotes: ``artist:"bill evans"`` is one token.
 
-    With each token, where its first colon outside quotes is (None: none, so ``"a:b"`` is a plain word).
+    With each token, where its first colon outside quotes is (None: none, so ``"a:b"`` is a plain word),
+    and whether any of it was quoted.
     """
-    tokens: list[tuple[str, int | None]] = []
+    tokens: list[tuple[str, int | None, bool]] = []
     current: list[str] = []
-    quoted = started = False
+    quoted = started = had_quotes = False
     colon: int | None = None
     for char in text:
         if char == '"':
-            quoted, started = not quoted, True
+            quoted, started, had_quotes = not quoted, True, True
         elif char.isspace() and not quoted:
             if started:
-                tokens.append(("".join(current), colon))
-            current, started, colon = [], False, None
+                tokens.append(("".join(current), colon, had_quotes))
+            current, started, colon, had_quotes = [], False, None, False
         else:
             if char == ":" and not quoted and colon is None:
                 colon = len(current)
@@ -119,11 +120,15 @@ def _tokens(text: str) -> list[tuple[str, int | None]]:
     if quoted:
         raise QueryError(f'unclosed quote in {text.strip()!r}: add the closing "')
     if started:
-        tokens.append(("".join(current), colon))
+        tokens.append(("".join(current), colon, had_quotes))
     return tokens
 
 
-def _term(token: str, colon: int | None) -> Term:
+def _term(token: str, colon: int | None, quoted: bool = False) -> Term:
+    if token in ("-", "^") and not quoted:
+        raise QueryError(
+            f"{token!r} alone means 'not': put it before what to leave out ({token}genre:rock), or quote it"
+        )
     negated = token[:1] in ("-", "^") and len(token) > 1 and colon != 0
     body = token[1:] if negated else token
     if colon is None:  # a plain word or a quoted phrase

@@ -104,6 +104,7 @@ def test_the_issue_example_parses_into_its_terms() -> None:
         Term("any", "a:b"),
     )
     assert not parse_query("   ")
+    assert parse_query('"-"').terms == (Term("any", "-"),)  # quoted, it is the character
 
 
 @pytest.mark.parametrize(
@@ -118,6 +119,8 @@ def test_the_issue_example_parses_into_its_terms() -> None:
         ("status:done", "not a status"),
         ('artist:"bill', "unclosed quote"),
         ("score:..", "needs a number"),
+        ("^", "'\\^' alone means 'not'"),  # it matched nothing, silently
+        ("jazz -", "'-' alone means 'not'"),
     ],
 )
 def test_bad_input_is_one_clear_line(text: str, says: str) -> None:
