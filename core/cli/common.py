@@ -34,18 +34,24 @@ def stop_on_sigterm() -> None:
 
 
 @contextmanager
-def signals_cancel(cancel: Callable[[], None]) -> Iterator[None]:
+def signals_cancel(cancel: Callable[[], None], again_interrupts: bool = False) -> Iterator[None]:
     """While in the block, Ctrl-C and SIGTERM call ``cancel`` instead of raising.
 
-    For work in another thread that must wind down itself (a training run keeps its best epoch):
-    an exception raised in the waiting thread mid-``join`` can leave that join returning before
-    the work has finished, and the process then exits under the worker's feet.
+    For work that must wind down itself: a training run keeps its best epoch (an exception raised in
+    the waiting thread mid-``join`` can leave that join returning before the work has finished), and a
+    tagging run stops after the file in hand. A KeyboardInterrupt can be lost, too: raised while Python
+    runs a finalizer, it is printed as "ignored" and the run went on to the end (exit 0 after Ctrl-C);
+    a handler that sets a flag cannot be. ``again_interrupts``: a second signal raises KeyboardInterrupt,
+    for a user who will not wait.
     """
 
     def stop(signum: int, _frame: object) -> None:
-        if not _signals:
-            print("cancelling after the current step...", file=sys.stderr)
+        first = not _signals
         _signals.append(signum)
+        if first:
+            print("cancelling after the current step...", file=sys.stderr)
+        elif again_interrupts:
+            raise KeyboardInterrupt
         cancel()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..models.catalog import COVERAGES, DEFAULT_MODEL, RUNTIMES
 from ..runs.engines import ENGINES
-from .common import EXIT_OK, add_db, interrupted, open_store, printable
+from .common import EXIT_OK, add_db, interrupted, open_store, printable, signals_cancel
 from .listen import add_detector_options, listen_request
 
 
@@ -110,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         progress.show(shown, info.name, info.label_groups.get("genre"))
         if keywords and not args.quiet:
             print(f"earmark: searching for {', '.join(info.labels)}", file=sys.stderr)
-        summary = tagger.run(list(request.paths))
+        with signals_cancel(tagger.stop.set, again_interrupts=True):  # Ctrl-C: stop after the files in hand
+            summary = tagger.run(list(request.paths))
         progress.close()
         if args.json:
             labels = shown if args.task == "tags" else None
