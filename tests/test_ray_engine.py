@@ -92,6 +92,10 @@ def test_a_bad_cluster_address_is_one_clear_line(tiny_model: Path, tmp_path: Pat
     assert result.stderr.strip() == "earmark: a Ray address and GPUs per worker need --engine ray"
     with pytest.raises(RequestError, match="bad Ray address 'nowhere'"):
         engine(EngineSpec("ray", address="nowhere"))
+    for share in ("nan", "inf", "-1"):  # nan passed the check, then crashed the run
+        result = earmark(*command, "--gpus-per-worker", share)
+        assert result.returncode == 1
+        assert result.stderr.strip() == "earmark: workers must be positive and GPUs per worker a number, not negative"
 
 
 def test_a_port_that_is_not_ray_is_said_at_once(tiny_model: Path, tmp_path: Path, monkeypatch) -> None:

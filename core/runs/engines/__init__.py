@@ -10,6 +10,7 @@ when asked for, so an optional one (Ray, a cluster engine) costs nothing to peop
 from __future__ import annotations
 
 import importlib
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,8 +39,8 @@ class EngineSpec:
     def __post_init__(self) -> None:
         if self.name not in ENGINES:
             raise RequestError(f"unknown engine {self.name!r} (use {', '.join(ENGINES)})")
-        if (self.workers is not None and self.workers < 1) or self.gpus_per_worker < 0:
-            raise RequestError("workers must be positive and GPUs per worker not negative")
+        if (self.workers is not None and self.workers < 1) or not 0 <= self.gpus_per_worker < math.inf:
+            raise RequestError("workers must be positive and GPUs per worker a number, not negative")
         if self.name != "ray" and (self.address or self.gpus_per_worker):
             raise RequestError("a Ray address and GPUs per worker need --engine ray")
 
