@@ -259,3 +259,33 @@ def test_an_undo_removes_the_id3_tag_that_the_write_added(tmp_path: Path) -> Non
     assert change.before == [] and write_genres(change).status == "written"
     assert write_genres(GenreChange(path, change.after, [], since="Earmark wrote them")).status == "written"
     assert path.read_bytes() == original
+
+
+def test_a_file_in_a_read_only_folder_is_refused_even_for_root(tmp_path: Path) -> None:
+    path = write(tmp_path / "album" / "song.flac", chords(2.0), 22050)
+    before = path.read_bytes()
+    path.parent.chmod(0o555)
+    try:
+        outcome = write_genres(plan_genres(path, LABELS, threshold=0.25))
+    finally:
+        path.parent.chmod(0o755)
+    assert outcome.status == "refused" and outcome.reason == "its folder is read-only"
+    assert path.read_bytes() == before
+
+
+def test_a_copy_left_by_a_killed_write_is_cleared_by_the_next_one(tmp_path: Path) -> None:
+    # kill -9 during a write left ".song.flac.XXXX.flac" beside the song for good.
+    import socket
+    import subprocess
+    import sys
+
+    path = write(tmp_path / "song.flac", chords(2.0), 22050)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that has ended: its pid is free
+    host = socket.gethostname()
+    killed = tmp_path / f".song.flac.earmark-{host}-{gone.pid}-abcd1234.flac"
+    writing = tmp_path / f".song.flac.earmark-{host}-{os.getpid()}-efgh5678.flac"  # a live writer's
+    killed.write_bytes(b"half a copy")
+    writing.write_bytes(b"in progress")
+    assert write_genres(plan_genres(path, LABELS, threshold=0.25)).status == "written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [writing.name, "song.flac"]

@@ -13,6 +13,7 @@ rather than an exception, so one refused file never stops the rest of a batch.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import stat
@@ -26,6 +27,7 @@ from mutagen import MutagenError
 
 from ..errors import EarmarkError
 from ..filetags import read_fields
+from ..liveness import process_alive, this_host
 from ..records import FileStat
 from ..scan import file_stat
 from . import genre_field
@@ -153,21 +155,38 @@ def _target(path: Path) -> tuple[Path, os.stat_result]:
         raise _Refused("not a regular file")
     if info.st_nlink > 1:
         raise _Refused(f"it has {info.st_nlink} hard links, which replacing it would split")
-    # Root may write anywhere, but a file without write bits was made read-only on purpose.
+    # Root may write anywhere, but a file or folder without write bits was made read-only on purpose.
     if not info.st_mode & 0o222 or not os.access(real, os.W_OK):
         raise _Refused("the file is read-only")
+    if not real.parent.stat().st_mode & 0o222:
+        raise _Refused("its folder is read-only")
     return real, info
+
+
+def _temporary(real: Path) -> Path:
+    """A new scratch copy's name beside ``real``; first, the copies that writes killed (kill -9) left there.
+
+    The name says which process made it (``.song.flac.earmark-HOST-PID-XXXX.flac``): a copy whose
+    process on this computer is gone is removed, one a live process is writing is left alone.
+    """
+    prefix = f".{real.name}.earmark-"
+    host = this_host()
+    for left in real.parent.glob(f"{glob.escape(prefix)}*"):
+        owner, _, pid = left.name[len(prefix) :].rpartition("-")[0].rpartition("-")
+        if owner == host and pid.isdigit() and not process_alive(int(pid)):
+            left.unlink(missing_ok=True)
+    handle, name = tempfile.mkstemp(dir=real.parent, prefix=f"{prefix}{host}-{os.getpid()}-", suffix=real.suffix)
+    os.close(handle)
+    return Path(name)
 
 
 def _write_atomically(change: GenreChange) -> bool:
     """Replace the real file with a tagged copy; False when it already had the new genres."""
     real, info = _target(change.path)
     try:
-        handle, temp_name = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=real.suffix)
+        temp = _temporary(real)
     except OSError as error:
         raise _Refused(f"cannot create a temporary file in its folder: {error.strerror or error}") from error
-    os.close(handle)
-    temp = Path(temp_name)
     try:
         shutil.copy2(real, temp)  # bytes, mode, timestamps and extended attributes
         made = temp.stat()
