@@ -340,3 +340,20 @@ def test_ctrl_c_is_never_lost_even_inside_a_finalizer(capsys, tmp_path: Path, ti
     monkeypatch.setattr(TerminalProgress, "file_done", ctrl_c_in_a_finalizer)
     code = main(["tag", str(tmp_path / "lib"), "--model", str(tiny_model), "--db", str(tmp_path / "i.db"), "--quiet"])
     assert code == 130 and "Interrupted:" in capsys.readouterr().err and len(done) < 12
+
+
+def test_a_full_disk_while_preparing_a_built_in_model_is_one_line(capsys, tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    import core.models.registry
+
+    def full(target, build):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setenv("EARMARK_HOME", str(tmp_path / "home"))  # a first run: the built-in is converted now
+    monkeypatch.setattr(core.models.registry, "install_built", full)
+    write(tmp_path / "lib" / "a.wav", chords(3.0), 22050)
+    assert main(["tag", str(tmp_path / "lib"), "--db", str(tmp_path / "f.db"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a bug" not in err
+    assert err.startswith("earmark: cannot prepare model musicnn-merged: the disk holding ") and "is full" in err

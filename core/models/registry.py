@@ -11,6 +11,7 @@ the model, so a rerun over an unchanged library never loads one.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -151,8 +152,18 @@ def _check_weights(file: Path, labels: int) -> None:
 
 
 def _install_builtin(builtin: Builtin) -> Path:
-    """Convert a built-in model into the data dir once, from the package that carries its weights."""
-    return install_built(builtin.folder, builtin.convert)  # ModelError when the package is missing
+    """Convert a built-in model into the data dir once, from the package that carries its weights.
+
+    ModelError when the package is missing, or the data dir cannot take the model (nothing half-made is left).
+    """
+    try:
+        return install_built(builtin.folder, builtin.convert)
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            reason = f"the disk holding {builtin.folder.parent} is full (free some space and run again)"
+        else:
+            reason = f"cannot write {builtin.folder.parent}: {error.strerror or error}"
+        raise ModelError(f"cannot prepare model {builtin.folder.name}: {reason}") from error
 
 
 def resolve(spec: str) -> ModelInfo:
