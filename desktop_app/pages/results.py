@@ -213,6 +213,17 @@ class ResultsPage(QWidget):
             self.count.setText("No database open: choose one in Settings.")
         else:
             self.count.setText(f"{self.model.total:,} file(s)")
+        self._follow_selection()
+
+    def _follow_selection(self) -> None:
+        """The detail pane shows the selected row as it reads now (another model's labels, a re-run's), or nothing."""
+        current = self.table.selectionModel().currentIndex()
+        row = self.model.row(current.row()) if current.isValid() and self.store is not None else None
+        if row is None:
+            if self.detail.shown is not None:
+                self.detail.clear()
+        elif row != self.detail.shown:
+            self.detail.show_file(self.store, row)
 
     def refresh_rows(self) -> None:
         """New rows were committed: re-read what is shown, keeping the filters."""

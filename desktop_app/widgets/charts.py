@@ -44,7 +44,7 @@ class BarRow:
     group: str
     label: str = ""
     score: float = 0.0
-    fraction: float = 0.0  # the score over the best score of its group: each group on its own scale
+    fraction: float = 0.0  # of the bar's full width: the score itself (0 to 1), the same scale for every group
 
 
 OTHER = "other"  # the labels no group holds
@@ -54,9 +54,8 @@ FIRST = "genre"  # shown first, as the CLI and the Results page do
 def bar_rows(labels: list[LabelScore], groups: dict[str, list[str]], per_group: int) -> list[BarRow]:
     """A file's labels by group (genres first, then the model's order), each group's best ``per_group`` first.
 
-    Each group is scaled to its own best score: moods at 0.05 next to genres at 0.6 would otherwise be
-    slivers, though the best mood is as telling among moods as the best genre among genres. Without
-    groups, one unnamed group holds every label.
+    Every bar is drawn at its score, on one scale: a group scaled to its own best drew a 0.01 "speech"
+    as a full bar, as sure-looking as a 0.9 genre. Without groups, one unnamed group holds every label.
     """
     group_of = {label: name for name, members in groups.items() for label in members}
     by_group: dict[str, list[LabelScore]] = {name: [] for name in sorted(groups, key=lambda name: name != FIRST)}
@@ -67,16 +66,14 @@ def bar_rows(labels: list[LabelScore], groups: dict[str, list[str]], per_group: 
         shown = sorted(items, key=lambda i: -i.score)[:per_group]
         if not shown:
             continue
-        best = shown[0].score
         if name:
             rows.append(BarRow(name))
-        rows += [BarRow(name, i.label, i.score, i.score / best if best > 0 else 0.0) for i in shown]
+        rows += [BarRow(name, i.label, i.score, min(max(i.score, 0.0), 1.0)) for i in shown]
     return rows
 
 
 class LabelBars(QWidget):
-    """A file's labels as horizontal bars, group by group, each group on its own scale; the real score beside
-    each bar."""
+    """A file's labels as horizontal bars, group by group, each as long as its score; the score beside it."""
 
     ROW = 18
     TEXT = 130  # pixels for the label names

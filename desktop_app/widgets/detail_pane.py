@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtWidgets import QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.records import LabelScore, ResultRow
@@ -33,6 +33,7 @@ class DetailPane(QWidget):
         self.timeline = Timeline()
         self.player = Player()
         self.tags = QFormLayout()
+        self.shown: ResultRow | None = None  # the row shown, as it was read
         self.timeline.seek_requested.connect(self.player.play_from)
         self.player.player.positionChanged.connect(lambda ms: self.timeline.set_position(ms / 1000))
 
@@ -67,6 +68,9 @@ class DetailPane(QWidget):
         return QSize(WIDTH, super().sizeHint().height())
 
     def show_file(self, store: Store, row: ResultRow) -> None:
+        """``row`` in full; the player keeps playing when it is the file already loaded (a refresh, a re-run)."""
+        loaded = self.shown is not None and self.shown.path == row.path
+        self.shown = row
         self.title.setText(Path(row.path).name)
         detail = f"{row.path}\n{format_duration(row.duration_s)} · {row.model}"
         self.subtitle.setText(detail if row.status == "tagged" else f"{detail}\n{row.status}: {row.error or ''}")
@@ -74,8 +78,19 @@ class DetailPane(QWidget):
         self.bars.set_labels(store.file_labels(row.path, row.model), groups)
         self.timeline.set_segments(self._segments(store, row), row.duration_s or 0.0, f"No timeline: {row.status}")
         self._show_tags(Path(row.path))
-        if Path(row.path).is_file():
+        if not loaded and Path(row.path).is_file():
             self.player.load(row.path)
+
+    def clear(self) -> None:
+        """Nothing selected: nothing shown (not the file that was, from another model or an earlier run)."""
+        self.shown = None
+        self.title.setText("Select a file")
+        self.subtitle.setText("")
+        self.bars.set_labels([])
+        self.timeline.set_segments([], 0.0)
+        self._show_tags(None)
+        self.player.player.stop()
+        self.player.player.setSource(QUrl())
 
     @staticmethod
     def _segments(store: Store, row: ResultRow) -> list[tuple[float, float, list[LabelScore]]]:
@@ -84,9 +99,11 @@ class DetailPane(QWidget):
             segments.setdefault(index, (start, end, []))[2].append(LabelScore(label, score))
         return [segments[i] for i in sorted(segments)]
 
-    def _show_tags(self, path: Path) -> None:
+    def _show_tags(self, path: Path | None) -> None:
         while self.tags.rowCount():
             self.tags.removeRow(0)
+        if path is None:
+            return
         try:
             tags = read_tags(path) if path.is_file() else {}
         except TagWriteError as error:
