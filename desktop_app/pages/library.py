@@ -36,6 +36,11 @@ def format_eta(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
 
 
+BAR_FORMAT = "%v / %m files"
+NO_FOLDER_HINT = "Add a folder, then press Tag."
+FOLDER_HINT = "Press Tag to tag the audio in these folders (or add another)."
+
+
 class LibraryPage(QWidget):
     tag_requested = Signal()
     keywords_requested = Signal()  # search the folders for the words chosen on the Listen page
@@ -88,8 +93,8 @@ class LibraryPage(QWidget):
         folders_layout.addLayout(buttons)
 
         self.bar = QProgressBar()
-        self.bar.setFormat("%v / %m files")
-        self.status = QLabel("Add a folder, then press Tag.")
+        self.bar.setFormat(BAR_FORMAT)
+        self.status = QLabel(NO_FOLDER_HINT)
         self.current = QLabel("")
         self.current.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.errors = QTreeWidget()
@@ -117,6 +122,12 @@ class LibraryPage(QWidget):
         self.folders.clear()
         for folder in folders:
             self._add_item(folder)
+        self._hint()
+
+    def _hint(self) -> None:
+        """Before any run, what to do next: add a folder, or press Tag (not "add a folder" beside one)."""
+        if self.status.text() in (NO_FOLDER_HINT, FOLDER_HINT):
+            self.status.setText(FOLDER_HINT if self.folders.count() else NO_FOLDER_HINT)
 
     def _add_item(self, folder: str) -> None:
         item = QListWidgetItem(self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon), folder)
@@ -139,6 +150,7 @@ class LibraryPage(QWidget):
     def add_folder(self, folder: str) -> None:
         if folder and folder not in self.folder_list():
             self._add_item(folder)
+            self._hint()
             self.folders_changed.emit(self.folder_list())
 
     def _choose_folder(self) -> None:
@@ -147,6 +159,7 @@ class LibraryPage(QWidget):
     def _remove_selected(self) -> None:
         for item in self.folders.selectedItems():
             self.folders.takeItem(self.folders.row(item))
+        self._hint()
         self.folders_changed.emit(self.folder_list())
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
@@ -176,6 +189,7 @@ class LibraryPage(QWidget):
 
     def run_started(self) -> None:
         self.errors.clear()
+        self.bar.setFormat(BAR_FORMAT)
         self.bar.setRange(0, 0)
         self.status.setText("Scanning…")
         self.current.setText("")
@@ -219,6 +233,8 @@ class LibraryPage(QWidget):
                 f"Done: {summary.tagged} tagged, {summary.failed} failed, {summary.skipped} unchanged, "
                 f"{summary.missing} missing · {summary.elapsed_s:.1f} s"
             )
+        if not self.total:  # not "1 / 1 files" when there was nothing to do
+            self.bar.setFormat("nothing to tag")
         total = max(self.total, 1)
         self.bar.setRange(0, total)
         self.bar.setValue(total if not summary.interrupted else summary.decoded)
