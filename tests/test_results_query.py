@@ -308,7 +308,8 @@ def test_the_query_box_filters_and_says_what_is_wrong_inline(qtbot, store: Store
     page.search.setText("score:>abc")
     page.apply_filters()
     assert page.query_error.isVisible() and "'abc' is not a number" in page.query_error.text()
-    assert page.model.total == 2  # the rows of the last good query stay
+    assert page.model.total == 2  # the rows of the last good query stay, and the count says whose they are
+    assert page.count.text() == "2 file(s) of the last query that could be read"
     page.search.setText("genre:polka")
     page.apply_filters()
     assert "no genre label like 'polka'" in page.query_error.text()

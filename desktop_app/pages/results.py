@@ -204,9 +204,10 @@ class ResultsPage(QWidget):
     def apply_filters(self) -> None:
         try:
             self.model.set_query(self.current_query())
-        except QueryError as error:  # a typo in the query box: say so under it, keep the rows shown
+        except QueryError as error:  # a typo in the query box: say so under it, keep the rows shown, and say whose
             self.query_error.setText(str(error))
             self.query_error.show()
+            self.count.setText(f"{self.model.total:,} file(s) of the last query that could be read")
             return
         self.query_error.hide()
         if self.store is None:
