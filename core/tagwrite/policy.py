@@ -5,7 +5,8 @@ threshold. A file with nothing to add keeps exactly what it has, in every mode.
 
 - ``keep`` (the default): a file that has a genre keeps it; only files without one get Earmark's.
 - ``append``: the owner's genres stay first, Earmark's new ones follow (a genre the file already
-  has, in any letter case or spelling the name map turns into the same name, is not added twice).
+  has, in any letter case or spelling the name map turns into the same name, is not added twice,
+  nor one an owner's genre already says: "Classical" beside "Romantic Classical").
 - ``replace``: Earmark's genres replace the file's — but only when Earmark has at least one.
 
 ``max_genres`` caps how many of Earmark's genres are written (the owner's are never dropped).
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import EarmarkError
+from ..query import matching_labels
 from ..records import LabelScore
 
 Mode = Literal["keep", "append", "replace"]
@@ -104,9 +106,9 @@ def propose(before: list[str], labels: list[LabelScore], policy: GenrePolicy) ->
     existing = split_values(before, policy.separator)
     if not ours or (policy.mode == "keep" and existing):
         return before  # never remove or touch a genre for want of a better one
-    if policy.mode == "append":
-        have = {policy.name(genre).casefold() for genre in existing} | {genre.casefold() for genre in existing}
-        after = existing + [name for name in ours if name.casefold() not in have]
+    if policy.mode == "append":  # nothing the owner's genres say already: not "Romantic Classical; Classical"
+        have = existing + [policy.name(genre) for genre in existing]
+        after = existing + [name for name in ours if not any(matching_labels(name, [genre]) for genre in have)]
     else:
         after = ours
     if policy.separator:
