@@ -52,8 +52,12 @@ def test_keep_append_untick_write_then_undo(qtbot, window: MainWindow, tmp_path:
         dialog.mode.setCurrentIndex(dialog.mode.findData("append"))
         dialog.max_genres.setValue(1)
         seen["append"] = dialog.files.topLevelItem(row_of(dialog, "battle.ogg")).text(3)
-        dialog.files.topLevelItem(row_of(dialog, "other.flac")).setCheckState(0, Qt.CheckState.Unchecked)
+        other_item = dialog.files.topLevelItem(row_of(dialog, "other.flac"))
+        other_item.setCheckState(0, Qt.CheckState.Unchecked)
+        seen["unticked"] = (other_item.text(3), other_item.foreground(3).color().name())  # shown as it stays
+        seen["summary"] = dialog.summary.text()
         seen["button"] = dialog.write_button.text()
+        seen["analysed"] = all(change.analysed is not None for change in dialog.chosen())  # checked at the write
         return TagDiffDialog.DialogCode.Accepted
 
     monkeypatch.setattr(TagDiffDialog, "exec", owner_chooses)
@@ -66,8 +70,11 @@ def test_keep_append_untick_write_then_undo(qtbot, window: MainWindow, tmp_path:
     assert seen["keep"]["battle.ogg"] == "Romantic Classical"  # keep: the owner's genre stays
     assert seen["keep"]["bare.flac"] != "—"  # ...and a file without one gets ours
     assert seen["append"].startswith("Romantic Classical; ") and seen["append"].count(";") == 1
-    assert seen["button"] == "Write 2 file(s)"
+    assert seen["button"] == "Write 2 file(s)" and seen["analysed"]
+    assert seen["unticked"] == ("—", "#808080")  # other.flac has no genre, and keeps none: not a green "after"
+    assert seen["summary"].startswith("2 file(s) will be written; 1 left as they are.")
     assert "Wrote genres into 2 file(s)." in messages[0]
+    assert "Written: " in messages[0] and "battle.ogg" in messages[0] and "bare.flac" in messages[0]
     genres = read_tags(battle)["genre"]
     assert genres[0] == "Romantic Classical" and len(genres) == 2
     assert len(read_tags(bare)["genre"]) == 1 and "genre" not in read_tags(other)  # unticked: untouched

@@ -6,7 +6,18 @@ refused when the file changed since the preview); :mod:`.policy` decides which g
 writes them with a backup of what they held, and undoes the last write.
 """
 
-from .batch import PlannedFile, WritePlan, apply, genre_labels, pending_undo, plan, summarize, undo_last, undo_summary
+from .batch import (
+    PlannedFile,
+    WritePlan,
+    apply,
+    genre_labels,
+    pending_undo,
+    plan,
+    summarize,
+    undo_last,
+    undo_summary,
+    written_files,
+)
 from .files import GenreChange, TagWriteError, WriteOutcome, read_genres, read_tags, write_genres
 from .policy import MODES, GenrePolicy, load_canonical, propose
 
@@ -30,4 +41,5 @@ __all__ = [
     "undo_last",
     "undo_summary",
     "write_genres",
+    "written_files",
 ]

@@ -138,6 +138,15 @@ def summarize(outcomes: list[WriteOutcome], verb: str = "Wrote genres into") -> 
     return lines
 
 
+def written_files(outcomes: list[WriteOutcome], shown: int = 12) -> list[str]:
+    """The files written, by name (the app's result names each one, as the CLI's preview did)."""
+    names = [outcome.path.name for outcome in outcomes if outcome.status == "written"]
+    if not names:
+        return []
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return [f"Written: {', '.join(names[:shown])}{more}."]
+
+
 def undo_summary(what: str, outcomes: list[WriteOutcome]) -> list[str]:
     """Lines for the user after an undo; the last says how to finish one that left files to restore."""
     lines = [f"Undid {what}.", *summarize(outcomes, verb="Restored the genres of")]

@@ -99,7 +99,7 @@ class TagDiffDialog(QDialog):
         self.max_genres.valueChanged.connect(self.refresh)
         self.threshold.valueChanged.connect(self.refresh)
         self.separator.textChanged.connect(self.refresh)
-        self.files.itemChanged.connect(self._count)
+        self.files.itemChanged.connect(self._ticked)
         self.refresh()
 
     def policy(self) -> GenrePolicy:
@@ -119,26 +119,33 @@ class TagDiffDialog(QDialog):
         self.changes: list[GenreChange] = []
         for planned in self.plan.files:
             before = planned.change.before
-            change = GenreChange(planned.change.path, before, propose(before, planned.labels, policy))
+            change = replace(planned.change, after=propose(before, planned.labels, policy))  # still as analysed
             found = ", ".join(f"{i.label} {i.score:.2f}" for i in planned.labels[:5]) or NONE
-            now, after = "; ".join(before) or NONE, "; ".join(change.after) or NONE
-            item = QTreeWidgetItem(["", change.path.name, now, after, found])
+            item = QTreeWidgetItem(["", change.path.name, "; ".join(before) or NONE, "", found])
             item.setToolTip(1, str(change.path))
             item.setToolTip(4, "Earmark's genre labels for this file, best first (the score each needs is above)")
             if change.changes:
                 item.setCheckState(0, Qt.CheckState.Checked)
-                font = QFont(item.font(3))
-                font.setBold(True)
-                item.setFont(3, font)
-                item.setForeground(3, QBrush(CHANGED))
             else:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
-                item.setForeground(3, QBrush(UNCHANGED))
-                item.setToolTip(3, "Nothing to change in this mode: the file keeps its genres")
             self.changes.append(change)
             self.files.addTopLevelItem(item)
+            self._show_after(item, change)
         self.files.blockSignals(False)
         self._count()
+
+    def _show_after(self, item: QTreeWidgetItem, change: GenreChange) -> None:
+        """The genre after: Earmark's, bold and green, for a ticked file; what it has now, grey, for any other."""
+        written = change.changes and item.checkState(0) == Qt.CheckState.Checked
+        font = QFont(item.font(3))
+        font.setBold(written)
+        item.setFont(3, font)
+        item.setText(3, "; ".join(change.after if written else change.before) or NONE)
+        item.setForeground(3, QBrush(CHANGED if written else UNCHANGED))
+        if not change.changes:
+            item.setToolTip(3, "Nothing to change in this mode: the file keeps its genres")
+        else:
+            item.setToolTip(3, "" if written else f"Unticked: left as it is (ticked: {'; '.join(change.after)})")
 
     def chosen(self) -> list[GenreChange]:
         """The changes still ticked."""
@@ -148,11 +155,16 @@ class TagDiffDialog(QDialog):
             if change.changes and self.files.topLevelItem(index).checkState(0) == Qt.CheckState.Checked
         ]
 
+    def _ticked(self, item: QTreeWidgetItem) -> None:
+        self.files.blockSignals(True)
+        self._show_after(item, self.changes[self.files.indexOfTopLevelItem(item)])
+        self.files.blockSignals(False)
+        self._count()
+
     def _count(self) -> None:
         ticked = len(self.chosen())
-        unchanged = sum(not change.changes for change in self.changes)
         self.summary.setText(
-            f"{ticked} file(s) will be written; {unchanged} left as they are."
+            f"{ticked} file(s) will be written; {len(self.changes) - ticked} left as they are."
             " What they held now is saved: Undo restores it."
         )
         self.write_button.setText(f"Write {ticked} file(s)")

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.errors import EarmarkError
 from core.store import Store
-from core.tagwrite import GenreChange, apply, summarize, undo_last, undo_summary
+from core.tagwrite import GenreChange, apply, summarize, undo_last, undo_summary, written_files
 
 
 class TagWriteWorker(QObject):
@@ -35,4 +35,5 @@ class TagWriteWorker(QObject):
         with Store(self.db) as store:  # one connection per thread
             if self.changes is None:
                 return undo_summary(*undo_last(store))
-            return summarize(apply(store, self.changes, self.model, self.mode))
+            outcomes = apply(store, self.changes, self.model, self.mode)
+            return summarize(outcomes) + written_files(outcomes)
