@@ -262,3 +262,17 @@ def test_a_call_shorter_than_a_second_is_segmented(tmp_path: Path) -> None:
     segmenter.feed((0.3 * np.sin(2 * np.pi * 440 * np.arange(int(0.8 * rate)) / rate)).astype(np.float32))
     stretches = segmenter.stretches()
     assert stretches and stretches[0].start_s == 0.0 and stretches[-1].end_s == pytest.approx(0.8, abs=0.05)
+
+
+def test_a_first_calls_run_says_whisper_is_being_prepared_and_what_runs(capsys, tmp_path: Path, monkeypatch) -> None:
+    # The reported silence: the Whisper set-up was never announced, and the run said "calls on call analysis on cpu".
+    import soundfile as sf
+
+    monkeypatch.setenv("EARMARK_HOME", str(tmp_path / "home"))  # first use: Whisper is converted now
+    rate = 16000
+    (tmp_path / "calls").mkdir()
+    sf.write(tmp_path / "calls" / "beep.wav", (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)), rate)
+    assert main(["tag", "--task", "calls", str(tmp_path / "calls"), "--db", str(tmp_path / "c.db")]) == 0
+    err = capsys.readouterr().err
+    assert "earmark: preparing Whisper (whisper-tiny-en-asr) for transcripts (first run only)" in err
+    assert "earmark: calls on Whisper whisper-tiny-en-asr and the speaker encoder, on cpu" in err

@@ -47,13 +47,19 @@ class CallsModel:
         return {group: list(members) for group, members in call_labels.GROUPS.items()}
 
 
-def calls_model() -> CallsModel:
-    """Named ``calls``; versioned by the transcriber's weights, the speaker encoder's and the settings."""
+def calls_model(on_step: Callable[[str], None] = lambda step: None) -> CallsModel:
+    """Named ``calls``; versioned by the transcriber's weights, the speaker encoder's and the settings.
+
+    ``on_step`` hears of Whisper's preparation on its first use (seconds, with nothing else to show).
+    """
+    from ...models.catalog import TRANSCRIBERS, WHISPER_TINY_ASR
     from ...models.registry import resolve_transcriber
     from ...models.speaker import LICENCE as SPEAKER_LICENCE
     from ...models.speaker import packaged_weights
     from ...models.whisper.ct2 import LICENCE as WHISPER_LICENCE
 
+    if not (TRANSCRIBERS[WHISPER_TINY_ASR].folder / "config.json").is_file():
+        on_step(f"preparing Whisper ({WHISPER_TINY_ASR}) for transcripts (first run only): converting its weights")
     transcriber = resolve_transcriber()
     weights = packaged_weights().stat()
     settings = (
@@ -85,7 +91,8 @@ class CallsTask:
                              device)  # fmt: skip
 
     def describe(self) -> str:
-        return f"call analysis on {'cpu' if self.device == 'auto' else self.device}"
+        where = "cpu" if self.device == "auto" else self.device
+        return f"Whisper {Path(str(self.analyser.path)).name} and the speaker encoder, on {where}"
 
     def decode(self, job: int, stat: FileStat, halted: Callable[[], bool]) -> Iterator[Segment | FileEnd]:
         from ...calls.analyse import Halted
@@ -114,7 +121,7 @@ class CallsTask:
 
 def build(request: CallsRequest, store: Store, observer: RunObserver | None, stop: threading.Event | None) -> Run:
     """The analyser's identity now (converting Whisper once, on first use); its models only if there is work."""
-    identity = calls_model()
+    identity = calls_model(observer.preparing if observer is not None else lambda step: None)
     return Run(identity, lambda: CallsTask(identity, request.device), store, request.options, observer, stop,
                request.engine)  # fmt: skip
 
