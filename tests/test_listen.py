@@ -86,8 +86,13 @@ def test_cli_listens_to_recordings_and_stores_detections(capsys, tmp_path: Path)
     path, _ = speak(tmp_path / "call.wav", "okay nabu")
     db = tmp_path / "d.db"
     assert main(["listen", str(path), "--wake", "okay_nabu,alexa", "--db", str(db)]) == 0
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and "okay_nabu" in out
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 1 and "okay_nabu" in captured.out
+    assert captured.err == f"earmark: {path.resolve()}: 1 detection(s)\n"
+    quiet, _ = speak(tmp_path / "quiet.wav", "good morning everyone")
+    assert main(["listen", str(quiet), "--wake", "alexa", "--no-store"]) == 0
+    captured = capsys.readouterr()  # nothing heard is said, not left as silence
+    assert captured.out == "" and captured.err == f"earmark: {quiet.resolve()}: nothing heard (listening for alexa)\n"
     with Store(db) as store:
         [(source, time_s, word, score, model)] = store.detections()
     assert (source, word, model) == (str(path.resolve()), "okay_nabu", "microwakeword") and score > 0.5

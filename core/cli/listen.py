@@ -101,13 +101,20 @@ def run(args: argparse.Namespace) -> int:
         session = ListenSession(spotter, store)
         unreadable = 0
         for source in sources:
+            heard = 0
             try:
                 for detection in session.listen(source):
                     shown = f"{printable(source)}\t{detection.time_s:8.2f} s\t{detection.word}\t{detection.score:.2f}"
                     print(shown, flush=True)
+                    heard += 1
             except DecodeError as error:
                 unreadable += 1
                 print(f"earmark: {printable(source)}: {printable(error)}", file=sys.stderr)
+                continue
+            if args.files:  # silence would leave the user wondering whether it listened at all
+                words = ", ".join(spotter.detector.words)
+                said = f"{heard} detection(s)" if heard else f"nothing heard (listening for {words})"
+                print(f"earmark: {printable(source)}: {said}", file=sys.stderr)
     finally:
         if store is not None:
             store.close()
