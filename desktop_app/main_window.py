@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Earmark")
         self.setWindowIcon(QIcon(str(ICON)))
         self.thread: QThread | None = None
+        self._task = "tags"  # the running (or last) run's task
         self.worker: TagWorker | None = None
         self.store = self._open_store()
 
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("A run is in progress: wait for it, or cancel it on the Library page", 10000)
             return
         keywords = task == "keywords"
+        self._task = task
         choice = self.listen.choice() if keywords else None
         if keywords and choice is None:
             self.library.run_failed("choose wake words, a keyword examples folder or a model on the Listen page first")
@@ -291,8 +293,9 @@ class MainWindow(QMainWindow):
             self.worker.cancel()
 
     def _run_finished(self, summary: RunSummary) -> None:
+        searched = self._task == "keywords"
         self._end_run()
-        self.library.run_finished(summary)
+        self.library.run_finished(summary, self.store.run_hits(summary.run_id) if searched and self.store else None)
         self.results.reload(self.settings.model)
         self.calls.reload()
         self._update_library_summary()

@@ -271,6 +271,7 @@ def test_find_keywords_in_the_library_then_filter_by_word_and_see_the_hit(qtbot,
     with qtbot.waitSignal(window.run_ended, timeout=120_000) as ended:
         window.library.keywords_button.click()
     assert (ended.args[0].tagged, ended.args[0].failed) == (2, 4)
+    assert window.library.status.text().startswith("1 keyword hit(s) in 1 file(s) · Done: 2 tagged")  # how many
 
     results = window.results
     results.model_box.setCurrentText("keywords:okay_nabu")

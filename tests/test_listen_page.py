@@ -84,3 +84,12 @@ def test_enrol_my_voice_from_recordings_then_forget_it(qtbot, page: ListenPage, 
     assert list(enrolled()) == ["hey_jarvis"] and dialog.forget_button.isEnabled()
     dialog.forget()
     assert enrolled() == {} and "Forgot" in dialog.status.text()
+
+
+def test_the_choose_an_input_hint_goes_once_a_recording_is_chosen(page: ListenPage, tmp_path: Path) -> None:
+    for check in page.checks.values():
+        check.setChecked(False)
+    page.start()  # nothing chosen: the hint
+    assert page.message.text().startswith("Choose an input")
+    page.use_recording(str(tmp_path / "call.wav"))
+    assert page.message.text() == ""  # answered: it no longer stays under the chosen recording

@@ -182,6 +182,15 @@ class ResultQueries:
         ).fetchone()
         return None if row is None else FileStat(Path(path), row[0], row[1])
 
+    def run_hits(self, run_id: int) -> tuple[int, int]:
+        """(hits, files with a hit) that a keyword search run found: its files' timed segments."""
+        row = self.db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT a.file_id) FROM segments s JOIN analyses a ON a.id = s.analysis_id"
+            " WHERE a.run_id = ? AND s.rank = 1",
+            [run_id],
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
     def totals(self, model_name: str) -> tuple[int, int, float]:
         """(files tagged, files failed, seconds of audio tagged) for one model, missing files left out."""
         row = self.db.execute(

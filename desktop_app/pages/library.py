@@ -221,16 +221,18 @@ class LibraryPage(QWidget):
         item.setToolTip(1, reason)
         self.errors.addTopLevelItem(item)
 
-    def run_finished(self, summary: RunSummary) -> None:
+    def run_finished(self, summary: RunSummary, hits: tuple[int, int] | None = None) -> None:
+        """What the run did; ``hits``: a keyword search's (hits, files with one), said first."""
         self.set_running(False)
         self.current.setText("")
+        found = f"{hits[0]} keyword hit(s) in {hits[1]} file(s) · " if hits is not None else ""
         if summary.interrupted:
-            self.status.setText(f"Stopped: {summary.tagged} file(s) tagged and kept. Press Tag to resume.")
+            self.status.setText(f"{found}Stopped: {summary.tagged} file(s) tagged and kept. Press Tag to resume.")
         elif summary.decoded == 0:
             self.status.setText(f"Nothing to tag: {summary.skipped} file(s) unchanged (nothing decoded).")
         else:
             self.status.setText(
-                f"Done: {summary.tagged} tagged, {summary.failed} failed, {summary.skipped} unchanged, "
+                f"{found}Done: {summary.tagged} tagged, {summary.failed} failed, {summary.skipped} unchanged, "
                 f"{summary.missing} missing · {summary.elapsed_s:.1f} s"
             )
         if not self.total:  # not "1 / 1 files" when there was nothing to do

@@ -40,6 +40,9 @@ from ..workers.thread import start_in_thread
 from .listen_enrol import EnrolDialog
 from .listen_keywords import KeywordExamplesBox, threshold_slider
 
+CHOOSE_HINT = "Choose an input and at least one wake word, keyword examples folder or model."
+NO_MICROPHONE = "No microphone found. You can listen through a recording instead (Recording…)."
+
 
 class ListenPage(QWidget):
     """Chooses detectors and thresholds; the same choice serves Find keywords on the Library page."""
@@ -200,7 +203,7 @@ class ListenPage(QWidget):
         for device in devices:
             self.source.addItem(f"Microphone: {device.name}", microphone_source(device.index))
         if not devices and not self.message.text():
-            self.message.setText("No microphone found. You can listen through a recording instead (Recording…).")
+            self.message.setText(NO_MICROPHONE)
 
     def _choose_recording(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Listen through a recording")
@@ -210,6 +213,8 @@ class ListenPage(QWidget):
     def use_recording(self, path: str) -> None:
         self.source.insertItem(0, f"Recording: {Path(path).name}", str(path))
         self.source.setCurrentIndex(0)
+        if self.message.text() in (CHOOSE_HINT, NO_MICROPHONE):  # answered: the hint would only mislead now
+            self.message.setText("")
 
     def choice(self) -> ListenRequest | None:
         """What to listen for and at which thresholds, as chosen here (also for keyword search)."""
@@ -233,7 +238,7 @@ class ListenPage(QWidget):
         source = self.source.currentData()
         choice = self.choice()
         if not source or choice is None:
-            self.message.setText("Choose an input and at least one wake word, keyword examples folder or model.")
+            self.message.setText(CHOOSE_HINT)
             return
         self.message.setText("Loading the detectors…")
         worker = ListenWorker(choice, source, self.db, TRACE_FRAMES)
