@@ -55,10 +55,11 @@ class TrainResultsPage(QWizardPage):
         assessment = report["assessment"]
         low, high = assessment["interval"]
         self.headline.setText(
-            f"<h2>{assessment['accuracy']:.1%} accuracy</h2>{assessment['right']} of {assessment['files']} "
-            f"validation files right: 95 % confidence interval {low:.1%}–{high:.1%} (Wilson score, by file; "
-            f"guessing gets {assessment['chance']:.0%}) · {validation['accuracy']:.1%} of {validation['examples']} "
-            f"clips, macro F1 {validation['macro_f1']:.3f} · best epoch {report['best_epoch']} of "
+            f"<h2>{assessment['accuracy']:.1%} of validation files right</h2>{assessment['right']} of "
+            f"{assessment['files']} files (each file's clips voting): 95 % confidence interval {low:.1%}–{high:.1%} "
+            f"(Wilson score; guessing gets {assessment['chance']:.0%}) · by clip, as in the table below: "
+            f"{validation['accuracy']:.1%} of {validation['examples']} clips right, macro F1 "
+            f"{validation['macro_f1']:.3f} · best epoch {report['best_epoch']} of "
             f"{len(report['history'])} · trained in {format_duration(report['train_seconds'])} on {report['device']}"
         )
         self.warnings.setText("\n".join(f"⚠ {w[:1].upper()}{w[1:]}." for w in assessment["warnings"]))
