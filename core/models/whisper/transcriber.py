@@ -1,15 +1,16 @@
-"""Speech to timed text with a converted Whisper folder (see :mod:`.asr`), through transformers' ASR pipeline.
+"""Speech to timed text: Whisper on CTranslate2 (through faster-whisper), int8 on a CPU, float16 on CUDA.
+
+The packaged CTranslate2 folders (:mod:`.sources`) are run as they are: the same weights that
+faster-whisper runs, at its speed, with no conversion to transformers.
 
 Whisper writes text for whatever it hears, and invents some on silence, noise and music. So the
 transcriber is meant for the speech stretches a voice-activity step found, and guards against
 inventing text three ways: stretches shorter than ``MIN_SPEECH_S`` or quieter than
-``SILENCE_DBFS`` are not transcribed at all; every 30 s slice that Whisper itself judges to hold no
-speech (its no-speech probability, OpenAI's rule, above ``NO_SPEECH_THRESHOLD``) loses its text —
-a window with no other slice is not decoded at all; and text with no letter or digit in it (``.``,
-``♪``) is dropped. Unguarded, tiny.en writes " you" for digital silence and "I'm going to go to the
-next one." for noise or a melody. The no-speech probability costs one extra encoder pass per slice:
-transformers' own ``no_speech_threshold`` reads it after its suppression rules have removed that
-very token (always 0 in transformers 4.57), so it cannot be used.
+``SILENCE_DBFS`` are not transcribed at all; a window that Whisper itself judges to hold no speech
+(its no-speech probability, OpenAI's rule, above ``NO_SPEECH_THRESHOLD``) loses its text — a window
+of ``CONFIDENT_SPEECH_S`` of detected speech or more is not second-guessed; and text with no letter
+or digit in it (``.``, ``♪``) is dropped. Unguarded, tiny.en writes " you" for digital silence and
+"I'm going to go to the next one." for noise or a melody.
 
 Whisper reads 30 s at a time, whatever the length of the speech. So one voice's speech regions are
 padded and joined across short pauses into *stretches* of up to ``STRETCH_S`` (the pauses kept, as
@@ -20,20 +21,14 @@ made tiny.en lose whole sentences and misplace its timestamps on synthetic calls
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
-import torch
-from transformers import WhisperFeatureExtractor, WhisperForConditionalGeneration, WhisperTokenizerFast, pipeline
-from transformers.utils import logging as hf_logging
 
 from ..backend import pick_device
 from ..registry import ModelError
-from .asr import TIME_PRECISION
+from .sources import TranscriberInfo
 
 SAMPLING_RATE = 16000
 WINDOW_S = 30.0  # what Whisper's encoder reads at once
@@ -52,26 +47,23 @@ Piece = tuple[int, float, float]  # a clip packed into a window: its index, wher
 
 
 @dataclass(frozen=True)
-class Segment:
-    """A stretch of transcribed speech; times in seconds from the start of the audio given."""
+class Word:
+    """One word as Whisper timed it, in seconds from the start of the audio given."""
 
     start_s: float
     end_s: float
     text: str
 
 
-@contextmanager
-def quiet() -> Iterator[None]:
-    """transformers' notes on its own defaults ("Device set to use cpu", the generation config's
-    suppress tokens...) are for its developers, not for someone transcribing calls."""
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of transcribed speech; times in seconds from the start of the audio given."""
+
+    start_s: float
+    end_s: float
+    text: str
+    words: tuple[Word, ...] = field(default=(), compare=False)
+    language: str | None = field(default=None, compare=False)  # ISO 639-1, as Whisper heard it
 
 
 def _silent(audio: np.ndarray) -> bool:
@@ -160,42 +152,35 @@ def speech_stretches(regions: Sequence[tuple[float, float]], duration_s: float) 
 
 
 class Transcriber:
-    """Whisper loaded once (CPU, or CUDA when asked and present); mono float32 16 kHz audio in, segments out."""
+    """Whisper loaded once (CPU, or CUDA when asked and present); mono float32 16 kHz audio in, segments out.
 
-    def __init__(self, folder: Path, device: str = "cpu", beams: int = 1, batch_size: int | None = None) -> None:
+    ``language``: an ISO 639-1 code to transcribe in, or None for Whisper to tell (a multilingual
+    model; an English-only one is always English).
+    """
+
+    def __init__(self, source: TranscriberInfo, device: str = "cpu", threads: int = 0, beams: int = 1) -> None:
+        from faster_whisper import WhisperModel
+
+        self.source = source
         self.device = pick_device(device)
+        cuda = self.device.type == "cuda"
         try:
-            model = WhisperForConditionalGeneration.from_pretrained(
-                folder, local_files_only=True, use_safetensors=True, trust_remote_code=False
-            )
-            tokenizer = WhisperTokenizerFast.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
-            extractor = WhisperFeatureExtractor.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
-        except (OSError, ValueError, KeyError) as error:
-            raise ModelError(f"cannot load the transcriber {folder}: {str(error).splitlines()[0]}") from error
-        self.model = model.to(self.device).eval()
-        self.extractor = extractor
-        # on a CPU a batch of 30 s windows is no faster than one at a time; a GPU takes several
-        self.batch_size = batch_size or (8 if self.device.type == "cuda" else 1)
+            self.model = WhisperModel(str(source.path), device="cuda" if cuda else "cpu",
+                                      device_index=self.device.index or 0, compute_type="float16" if cuda else "int8",
+                                      cpu_threads=threads, local_files_only=True)  # fmt: skip
+        except (RuntimeError, ValueError, OSError) as error:
+            raise ModelError(f"cannot load the transcriber {source.path}: {str(error).splitlines()[0]}") from error
         self.beams = beams
-        # Whisper's <|nocaptions|> ("no speech") token sits just before <|notimestamps|>
-        self._no_speech_id = model.generation_config.no_timestamps_token_id - 1
-        with quiet():
-            self._pipeline = pipeline(
-                "automatic-speech-recognition",
-                model=self.model,
-                tokenizer=tokenizer,
-                feature_extractor=extractor,
-                device=self.device,
-                chunk_length_s=WINDOW_S,
-                ignore_warning=True,  # chunking long inputs is what it warns about, and what we want
-            )
 
-    def transcribe(self, audio: np.ndarray) -> list[Segment]:
-        """Segments of one stretch of speech, in seconds from its start (longer than 30 s is chunked)."""
-        return self.transcribe_clips([audio], trusted_s=np.inf)[0]
+    def describe(self) -> str:
+        return f"Whisper {self.source.name} on CTranslate2 ({self.model.model.compute_type} on {self.device.type})"
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> list[Segment]:
+        """Segments of one stretch of speech, in seconds from its start (longer than 30 s in several windows)."""
+        return self.transcribe_clips([audio], trusted_s=np.inf, language=language)[0]
 
     def transcribe_clips(
-        self, clips: Sequence[np.ndarray], trusted_s: float = CONFIDENT_SPEECH_S
+        self, clips: Sequence[np.ndarray], trusted_s: float = CONFIDENT_SPEECH_S, language: str | None = None
     ) -> list[list[Segment]]:
         """Segments of each clip, in seconds from its start: the stretches of speech of *one voice*.
 
@@ -203,19 +188,23 @@ class Transcriber:
         apart, into windows of up to ``STRETCH_S``: one encoder pass per window, not per clip. One voice
         per call: windows joining two voices made tiny.en lose whole sentences on synthetic calls. A
         segment goes to the clip it overlaps most. A window of at least ``trusted_s`` of speech skips
-        Whisper's own no-speech check (an extra encoder pass): detectors mistake music or noise for
-        speech in blips, not for seconds on end.
+        Whisper's own no-speech check: detectors mistake music or noise for speech in blips, not for
+        seconds on end.
         """
         clips = [_mono(clip) for clip in clips]
         audible = [i for i, clip in enumerate(clips) if len(clip) >= MIN_SPEECH_S * SAMPLING_RATE and not _silent(clip)]
-        windows = _pack([(i, clips[i]) for i in audible])
         found: list[list[Segment]] = [[] for _ in clips]
-        heard = self._transcribe([audio for audio, _pieces in windows], trusted_s)
-        for (_audio, pieces), segments in zip(windows, heard, strict=True):
-            for segment in segments:
+        for audio, pieces in _pack([(i, clips[i]) for i in audible]):
+            for segment in self._window(audio, len(audio) >= trusted_s * SAMPLING_RATE, language):
                 for (clip, at, length), text in _over_pieces(segment, pieces):
                     start, end = max(segment.start_s - at, 0.0), min(segment.end_s - at, length)
-                    found[clip].append(Segment(round(start, 3), round(max(end, start), 3), text))
+                    words = tuple(
+                        Word(round(max(w.start_s - at, 0.0), 3), round(min(w.end_s - at, length), 3), w.text)
+                        for w in segment.words
+                        if at <= (w.start_s + w.end_s) / 2 < at + length
+                    )
+                    found[clip].append(Segment(round(start, 3), round(max(end, start), 3), text, words,
+                                               segment.language))  # fmt: skip
         return found
 
     def transcribe_regions(self, recording: np.ndarray, regions: Sequence[tuple[float, float]]) -> list[Segment]:
@@ -224,53 +213,31 @@ class Transcriber:
         stretches = speech_stretches(regions, len(recording) / SAMPLING_RATE)
         clips = [recording[int(start * SAMPLING_RATE) : int(end * SAMPLING_RATE)] for start, end in stretches]
         return [
-            Segment(round(s.start_s + start, 3), round(s.end_s + start, 3), s.text)
+            Segment(round(s.start_s + start, 3), round(s.end_s + start, 3), s.text, s.words, s.language)
             for (start, _end), found in zip(stretches, self.transcribe_clips(clips), strict=True)
             for s in found
         ]
 
-    def no_speech_probability(self, clips: Sequence[np.ndarray]) -> np.ndarray:
-        """Whisper's probability that each clip (up to 30 s) holds no speech, from its first decoding step."""
-        probabilities = []
-        start = self.model.generation_config.decoder_start_token_id
-        for first in range(0, len(clips), self.batch_size):
-            batch = list(clips[first : first + self.batch_size])
-            features = self.extractor(batch, sampling_rate=SAMPLING_RATE, return_tensors="pt").input_features
-            prompt = torch.full((len(batch), 1), start, dtype=torch.long, device=self.device)
-            with torch.inference_mode():
-                logits = self.model(input_features=features.to(self.device), decoder_input_ids=prompt).logits
-            probabilities.append(logits[:, 0].float().softmax(-1)[:, self._no_speech_id].cpu().numpy())
-        return np.concatenate(probabilities) if probabilities else np.zeros(0, dtype=np.float32)
-
-    def _transcribe(self, clips: list[np.ndarray], trusted_s: float) -> list[list[Segment]]:
-        """The pipeline over the clips that hold speech, times from each clip's start; text where Whisper
-        hears none is dropped. A clip of ``trusted_s`` or more is taken to hold speech unchecked."""
-        step = int(WINDOW_S * SAMPLING_RATE)
-        slices = [(c, start) for c, clip in enumerate(clips) for start in range(0, len(clip), step)]
-        trusted = {(c, start) for c, start in slices if len(clips[c]) >= trusted_s * SAMPLING_RATE}
-        checked = [(c, start) for c, start in slices if (c, start) not in trusted]
-        probabilities = self.no_speech_probability([clips[c][start : start + step] for c, start in checked])
-        speech = {(c, start // step) for c, start in trusted} | {
-            (c, start // step) for (c, start), p in zip(checked, probabilities, strict=True) if p <= NO_SPEECH_THRESHOLD
-        }
-        heard = sorted({c for c, _ in speech})  # a clip Whisper hears no speech in is not decoded at all
-        found: list[list[Segment]] = [[] for _ in clips]
-        if not heard:
-            return found
-        with quiet():
-            outputs = self._pipeline(
-                [clips[c] for c in heard],
-                return_timestamps=True,
-                batch_size=self.batch_size,
-                generate_kwargs={"num_beams": self.beams},
-            )
-        for c, output in zip(heard, outputs, strict=True):
-            length = len(clips[c]) / SAMPLING_RATE
-            for chunk in output["chunks"]:
-                text = chunk["text"].strip()
-                begin, finish = chunk["timestamp"]
-                begin = min(begin or 0.0, length)
-                finish = length if finish is None else min(max(finish, begin + TIME_PRECISION), length)
-                if _has_words(text) and (c, int((begin + finish) / 2 // WINDOW_S)) in speech:
-                    found[c].append(Segment(begin, finish, text))
-        return found
+    def _window(self, audio: np.ndarray, trusted: bool, language: str | None) -> list[Segment]:
+        """One window (up to 30 s) decoded greedily with word times; no text where Whisper hears no speech."""
+        segments, info = self.model.transcribe(
+            audio,
+            language=language if self.source.multilingual else "en",
+            beam_size=self.beams,
+            word_timestamps=True,
+            condition_on_previous_text=False,  # each window is its own: no error carried over
+            temperature=0.0,  # greedy, the same text every run (no sampled fallback)
+            no_speech_threshold=None if trusted else NO_SPEECH_THRESHOLD,
+            log_prob_threshold=None,  # the no-speech probability alone decides, as the guard above says
+            vad_filter=False,  # the regions are speech already
+        )
+        length = len(audio) / SAMPLING_RATE
+        heard = []
+        for segment in segments:
+            text = segment.text.strip()
+            if not _has_words(text):
+                continue
+            start = min(max(segment.start, 0.0), length)
+            words = tuple(Word(w.start, w.end, w.word.strip()) for w in segment.words or () if w.word.strip())
+            heard.append(Segment(start, min(max(segment.end, start), length), text, words, info.language))
+        return heard

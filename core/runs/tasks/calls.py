@@ -47,19 +47,12 @@ class CallsModel:
         return {group: list(members) for group, members in call_labels.GROUPS.items()}
 
 
-def calls_model(on_step: Callable[[str], None] = lambda step: None) -> CallsModel:
-    """Named ``calls``; versioned by the transcriber's weights, the speaker encoder's and the settings.
-
-    ``on_step`` hears of Whisper's preparation on its first use (seconds, with nothing else to show).
-    """
-    from ...models.catalog import TRANSCRIBERS, WHISPER_TINY_ASR
-    from ...models.registry import resolve_transcriber
+def calls_model() -> CallsModel:
+    """Named ``calls``; versioned by the transcriber's weights, the speaker encoder's and the settings."""
     from ...models.speaker import LICENCE as SPEAKER_LICENCE
     from ...models.speaker import packaged_weights
-    from ...models.whisper.ct2 import LICENCE as WHISPER_LICENCE
+    from ...models.whisper.sources import resolve_transcriber
 
-    if not (TRANSCRIBERS[WHISPER_TINY_ASR].folder / "config.json").is_file():
-        on_step(f"preparing Whisper ({WHISPER_TINY_ASR}) for transcripts (first run only): converting its weights")
     transcriber = resolve_transcriber()
     weights = packaged_weights().stat()
     settings = (
@@ -67,7 +60,7 @@ def calls_model(on_step: Callable[[str], None] = lambda step: None) -> CallsMode
         segmentation.NOISE_FLATNESS, speakers.DISTANCE_THRESHOLD,
     )  # fmt: skip
     version = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
-    licence = f"transcripts: {WHISPER_LICENCE}; speakers: {SPEAKER_LICENCE}; speech detection: Silero VAD (MIT)"
+    licence = f"transcripts: {transcriber.licence}; speakers: {SPEAKER_LICENCE}; speech detection: Silero VAD (MIT)"
     return CallsModel(call_labels.ANALYSER, version, licence, str(transcriber.path))
 
 
@@ -80,19 +73,20 @@ class CallsTask:
     def __init__(self, analyser_identity: CallsModel, device: str) -> None:
         from ...calls.analyse import CallAnalyser
         from ...models.speaker import SpeakerEncoder
+        from ...models.whisper.sources import resolve_transcriber
         from ...models.whisper.transcriber import Transcriber
 
         self.analyser = analyser_identity
         self.device = device
-        self.calls = CallAnalyser(Transcriber(Path(str(analyser_identity.path)), device), SpeakerEncoder())
+        self.transcriber = Transcriber(resolve_transcriber(str(analyser_identity.path)), device)
+        self.calls = CallAnalyser(self.transcriber, SpeakerEncoder())
         # a cluster worker loads the same transcriber from a copy of its folder; the speaker encoder and the
         # speech detector come with Earmark's own install there
         self.recipe = Recipe(rebuild, {"identity": analyser_identity}, {"transcriber": Path(str(self.analyser.path))},
                              device)  # fmt: skip
 
     def describe(self) -> str:
-        where = "cpu" if self.device == "auto" else self.device
-        return f"Whisper {Path(str(self.analyser.path)).name} and the speaker encoder, on {where}"
+        return f"{self.transcriber.describe()} and the speaker encoder"
 
     def decode(self, job: int, stat: FileStat, halted: Callable[[], bool]) -> Iterator[Segment | FileEnd]:
         from ...calls.analyse import Halted
@@ -120,8 +114,8 @@ class CallsTask:
 
 
 def build(request: CallsRequest, store: Store, observer: RunObserver | None, stop: threading.Event | None) -> Run:
-    """The analyser's identity now (converting Whisper once, on first use); its models only if there is work."""
-    identity = calls_model(observer.preparing if observer is not None else lambda step: None)
+    """The analyser's identity now; its models only if there is work."""
+    identity = calls_model()
     return Run(identity, lambda: CallsTask(identity, request.device), store, request.options, observer, stop,
                request.engine)  # fmt: skip
 
