@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.audio import probe  # noqa: E402
 from core.calls.analyse import CallAnalyser  # noqa: E402
+from core.calls.language import Transcribers  # noqa: E402
 from core.models.speaker import SpeakerEncoder  # noqa: E402
 from core.models.whisper.sources import TINY_EN, TranscriberInfo, resolve_transcriber  # noqa: E402
 from core.models.whisper.transcriber import Transcriber  # noqa: E402
@@ -96,7 +97,7 @@ def main() -> int:
     parser.add_argument("--transcriber", default=TINY_EN, help="whisper-tiny.en, whisper-base or a folder")
     args = parser.parse_args()
     source = resolve_transcriber(args.transcriber)
-    analyser = CallAnalyser(Transcriber(source), SpeakerEncoder())
+    analyser = CallAnalyser(Transcribers(Transcriber(source)), SpeakerEncoder())
     plain = baseline(source)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

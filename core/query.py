@@ -13,7 +13,7 @@ front ends filter alike. Terms are separated by spaces and must all match (AND):
 - ``score:>0.3`` (``>=``, ``<``, ``<=``, ``0.3..0.6``; a bare number means at least): with
   ``genre:``/``label:``, the score of that label; alone, the score of the best label shown;
 - ``year:2005``, ``year:2000..2010``, ``year:2000..``, ``year:..1999``, ``year:>2000``;
-- ``status:tagged|error|missing``;
+- ``status:tagged|error|missing``; ``language:es`` (a call's language, its ISO 639-1 code);
 - ``-term`` or ``^term``: not that (``^`` spares the shell's option parsing: ``earmark results ^genre:rock``).
 """
 
@@ -28,7 +28,7 @@ from .errors import EarmarkError
 TEXT_FIELDS = {"artist": "artist", "title": "title", "album": "album", "path": "path", "filegenre": "genre"}
 LABEL_FIELDS = ("genre", "label")
 STATUSES = ("tagged", "error", "missing")
-FIELDS = (*TEXT_FIELDS, *LABEL_FIELDS, "score", "year", "status")
+FIELDS = (*TEXT_FIELDS, *LABEL_FIELDS, "score", "year", "status", "language")
 EXAMPLE = "genre:jazz score:>0.3 artist:kaufman year:2000..2010"
 
 
@@ -152,6 +152,10 @@ def _term(token: str, colon: int | None, quoted: bool = False) -> Term:
         if not label:
             raise QueryError(f"{field}: needs a label name after '=', e.g. {field}:=rock")
         return Term(field, label, exact=exact, negated=negated)
+    if field == "language":  # a call's, as an ISO 639-1 code: language:es
+        if not re.fullmatch(r"[A-Za-z]{2,3}", value):
+            raise QueryError(f"language:{value} is not a language code (e.g. language:en, language:es)")
+        return Term(field, value.lower(), negated=negated)
     if field == "status":
         if value.lower() not in STATUSES:
             raise QueryError(f"status:{value} is not a status (one of: {', '.join(STATUSES)})")
@@ -194,5 +198,5 @@ def _number(field: str, text: str, value: str) -> float:
 
 
 def _example(field: str) -> str:
-    return {"score": "score:>0.3", "year": "year:2000..2010", "status": "status:error",
-            "genre": "genre:jazz", "label": "label:calm"}.get(field, f"{field}:word")  # fmt: skip
+    return {"score": "score:>0.3", "year": "year:2000..2010", "status": "status:error", "genre": "genre:jazz",
+            "label": "label:calm", "language": "language:es"}.get(field, f"{field}:word")  # fmt: skip

@@ -42,10 +42,11 @@ class Turn:
     end_s: float
     speaker: int | None  # 1, 2...; None when no one could be told apart
     text: str
+    language: str | None = None  # ISO 639-1, as Whisper transcribed it
 
     def to_json(self) -> dict:
         return {"start": round(self.start_s, 2), "end": round(self.end_s, 2), "speaker": self.speaker,
-                "text": self.text}  # fmt: skip
+                "text": self.text, "language": self.language}  # fmt: skip
 
 
 @dataclass
@@ -55,9 +56,11 @@ class CallDetails:
     seconds: dict[str, float]  # speech, silence, music, tone, noise
     speakers: dict[int, float]  # speaker -> talk seconds
     transcript: list[Turn] = field(default_factory=list)
+    language: str | None = None  # ISO 639-1: the language the call was spoken in (None: no one spoke)
 
     def to_json(self) -> dict:
         return {
+            "language": self.language,
             **{f"{kind}_s": round(seconds, 2) for kind, seconds in self.seconds.items()},
             "speakers": [{"id": speaker, "talk_s": round(talk, 2)} for speaker, talk in sorted(self.speakers.items())],
             "transcript": [turn.to_json() for turn in self.transcript],

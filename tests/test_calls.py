@@ -56,7 +56,7 @@ def test_transcripts_export_as_text_subtitles_and_json() -> None:
     vtt = render(turns, "vtt")
     assert vtt.startswith("WEBVTT\n\n00:00:00.640 --> 00:00:05.980\n<v Speaker 1>Thank you for calling.")
     assert json.loads(render(turns, "json"))[1] == {"start": 3661.5, "end": 3663.25, "speaker": 2,
-                                                     "text": "I want a refund."}  # fmt: skip
+                                                     "text": "I want a refund.", "language": None}  # fmt: skip
 
 
 def test_search_takes_words_prefixes_and_phrases_and_no_input_breaks_it(tmp_path: Path) -> None:
@@ -277,3 +277,31 @@ def test_a_calls_run_says_what_it_runs_on(capsys, tmp_path: Path) -> None:
     assert main(["tag", "--task", "calls", str(tmp_path / "calls"), "--db", str(tmp_path / "c.db")]) == 0
     err = capsys.readouterr().err
     assert "earmark: calls on Whisper whisper-tiny.en on CTranslate2 (int8" in err and "and the speaker encoder" in err
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_a_call_in_spanish_is_heard_as_spanish_and_found_by_its_language(capsys, tmp_path: Path) -> None:
+    # The reported failure: every call that was not in English came back as English-sounding nonsense.
+    from tests.audio_factory import speak
+
+    speak(tmp_path / "calls" / "llamada.wav", "Buenos días, gracias por llamar. Quisiera un reembolso de mi pedido,"
+          " por favor. El número de pedido es cuatro cinco uno ocho dos.", "es")  # fmt: skip
+    speak(tmp_path / "calls" / "call.wav", "Thank you for calling. I would like a refund for my order, please.")
+    db = str(tmp_path / "c.db")
+    assert main(["tag", "--task", "calls", str(tmp_path / "calls"), "--db", db, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["results", "--db", db, "--model", "calls", "--format", "json"]) == 0
+    calls = {Path(row["path"]).stem: row["call"] for row in json.loads(capsys.readouterr().out)}
+    assert calls["llamada"]["language"] == "es" and calls["call"]["language"] == "en"
+    spanish = " ".join(line["text"] for line in calls["llamada"]["transcript"]).lower()
+    assert {"gracias", "llamar"} <= set(spanish.replace(",", " ").replace(".", " ").split()), spanish
+    assert all(line["language"] == "es" for line in calls["llamada"]["transcript"])
+    assert main(["results", "language:es", "--db", db, "--model", "calls", "--format", "json"]) == 0
+    assert [Path(row["path"]).stem for row in json.loads(capsys.readouterr().out)] == ["llamada"]
+    # asked for one language, every call is transcribed in it (and analysed again: the request changed)
+    assert main(["tag", "--task", "calls", str(tmp_path / "calls"), "--db", db, "--quiet", "--language", "en"]) == 0
+    assert main(["results", "language:en", "--db", db, "--model", "calls", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["tag", "--task", "calls", str(tmp_path / "calls"), "--db", db, "--language", "klingon"]) == 1
+    assert "unknown language 'klingon'" in capsys.readouterr().err

@@ -26,6 +26,7 @@ from ..audio import AudioInfo, stream_segments
 from ..models.whisper.transcriber import speech_stretches
 from ..records import CallDetails, LabelScore, SegmentTags, Turn
 from . import speakers
+from .language import Transcribers
 from .segmentation import RATE, SPEECH, Segmenter, Stretch, totals
 from .speakers import Voiced
 
@@ -82,10 +83,11 @@ def _distinct(mix: Segmenter, sides: list[Segmenter]) -> bool:
 
 
 class CallAnalyser:
-    """The models a calls run loads once: Whisper for the words, the speaker encoder for the voices."""
+    """The models a calls run loads once: Whisper for the words (:class:`.language.Transcribers`: the
+    language heard picks the model), the speaker encoder for the voices."""
 
-    def __init__(self, transcriber, encoder) -> None:
-        self.transcriber = transcriber
+    def __init__(self, transcribers: Transcribers, encoder) -> None:
+        self.transcribers = transcribers
         self.encoder = encoder
 
     def analyse(self, path: Path, info: AudioInfo, halted: Callable[[], bool]) -> CallResult:
@@ -98,16 +100,16 @@ class CallAnalyser:
             )
         else:
             voices = self._voices(path, info, _regions(mix), halted)
-        transcript = self._transcribe(path, info, voices, duration, bool(sides), halted)
+        transcript, language = self._transcribe(path, info, voices, duration, bool(sides), halted)
         if not transcript:  # what sounded like speech held no words: a sung line, a noise; no one spoke
-            mix, voices = _without_speech(mix), []
+            mix, voices, language = _without_speech(mix), [], None
         seconds = totals(mix)
         if sides:  # speech on either side is speech, whatever the mix's detector made of it
             seconds[SPEECH] = sum(v.end_s - v.start_s for v in voices)
         talk = speakers.talk_time(voices)
         from .labels import call_labels, timeline
 
-        details = CallDetails(seconds, talk, transcript)
+        details = CallDetails(seconds, talk, transcript, language)
         return CallResult(duration, details, call_labels(seconds, duration, talk, mix), timeline(mix, voices))
 
     def _voices(self, path: Path, info: AudioInfo, regions: list[tuple[float, float]], halted) -> list[Voiced]:
@@ -126,14 +128,25 @@ class CallAnalyser:
         streams: list[list[tuple[float, float]]] = [[] for _ in range(count)]
         for run in _runs(voices):  # a speaker's speech until someone else speaks
             streams[run[0].speaker - 1] += speech_stretches([(v.start_s, v.end_s) for v in run], duration)
-        segments: list[tuple[float, float, str, int]] = []
+        segments: list[tuple[float, float, str, int, str | None]] = []
+        transcriber, language = None, None
         for start_s, audio, batch in _speech_batches(path, info, streams, by_side, halted):
+            clips = [
+                [(audio[:, stream] if by_side else audio)[int((b - start_s) * RATE) : int((e - start_s) * RATE)]
+                 for b, e in stretches]
+                for stream, stretches in enumerate(batch)
+            ]  # fmt: skip
+            if transcriber is None:  # the call's language, from its first speech (in time order)
+                spoken = [
+                    (b, clip) for st, cs in zip(batch, clips, strict=True) for (b, _e), clip in zip(st, cs, strict=True)
+                ]
+                spoken.sort(key=lambda pair: pair[0])
+                transcriber, language = self.transcribers.for_speech([clip for _begin, clip in spoken])
             for stream, stretches in enumerate(batch):
-                channel = audio[:, stream] if by_side else audio
-                clips = [channel[int((b - start_s) * RATE) : int((e - start_s) * RATE)] for b, e in stretches]
-                for (begin, _end), found in zip(stretches, self.transcriber.transcribe_clips(clips), strict=True):
-                    segments += [(s.start_s + begin, s.end_s + begin, s.text, stream + 1) for s in found]
-        return _lines(sorted(segments))
+                heard = transcriber.transcribe_clips(clips[stream], language=language)
+                for (begin, _end), found in zip(stretches, heard, strict=True):
+                    segments += [(s.start_s + begin, s.end_s + begin, s.text, stream + 1, s.language) for s in found]
+        return _lines(sorted(segments)), language
 
     def _embed(self, audio, regions, offset, spans, embeddings) -> None:
         """A speaker embedding per utterance-sized piece of each speech region (none for a too short one)."""
@@ -157,15 +170,15 @@ def _runs(voices: list[Voiced]) -> list[list[Voiced]]:
     return runs
 
 
-def _lines(segments: list[tuple[float, float, str, int]]) -> list[Turn]:
+def _lines(segments: list[tuple[float, float, str, int, str | None]]) -> list[Turn]:
     """Whisper's segments as the transcript's lines: one speaker's segments less than TURN_GAP_S apart are one line."""
     lines: list[Turn] = []
-    for begin, end, text, speaker in segments:
+    for begin, end, text, speaker, language in segments:
         last = lines[-1] if lines else None
         if last is not None and last.speaker == speaker and begin - last.end_s < TURN_GAP_S:
-            lines[-1] = Turn(last.start_s, max(last.end_s, end), speaker, f"{last.text} {text.strip()}")
+            lines[-1] = Turn(last.start_s, max(last.end_s, end), speaker, f"{last.text} {text.strip()}", last.language)
         else:
-            lines.append(Turn(begin, end, speaker, text.strip()))
+            lines.append(Turn(begin, end, speaker, text.strip(), language))
     return lines
 
 

@@ -35,6 +35,12 @@ def add_commands(commands) -> None:
     tag.add_argument("--group", default=None, help="label group to show (default: genre when the model has it)")
     tag.add_argument("--device", default="auto", help="auto, cpu or cuda")
     tag.add_argument(
+        "--language",
+        default=None,
+        metavar="CODE",
+        help="with --task calls: transcribe every call in this language (en, es...; default: each call's own)",
+    )
+    tag.add_argument(
         "--backend",
         default="auto",
         choices=list(RUNTIMES),
@@ -90,7 +96,7 @@ def _request(args: argparse.Namespace):
     if args.task == "keywords":
         return KeywordRequest(paths, listen_request(args, args.device), whole_files, engine)
     if args.task == "calls":
-        return CallsRequest(paths, args.device, whole_files, engine)
+        return CallsRequest(paths, args.device, whole_files, engine, args.language)
     return TagRequest(paths, args.model or DEFAULT_MODEL, args.backend, args.device, args.threads, options, engine)
 
 

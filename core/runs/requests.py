@@ -46,9 +46,15 @@ class CallsRequest:
     device: str = "auto"
     options: TagOptions = field(default_factory=TagOptions)
     engine: EngineSpec = field(default_factory=EngineSpec)
+    language: str | None = None  # an ISO 639-1 code every call is transcribed in; None: each call's own
 
     def __post_init__(self) -> None:
         _check_paths(self.paths)
+        if self.language is not None:
+            from faster_whisper.tokenizer import _LANGUAGE_CODES  # Whisper's languages (faster-whisper is pinned)
+
+            if self.language not in _LANGUAGE_CODES:
+                raise RequestError(f"unknown language {self.language!r}: use a code Whisper knows, e.g. en, es, fr, de")
 
 
 @dataclass(frozen=True)

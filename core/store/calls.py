@@ -19,6 +19,7 @@ CALL_ORDER = {  # what else a results view sorts by: a call's findings (a file t
     "hold": "(SELECT music_s FROM calls c WHERE c.analysis_id = a.id)",
     "speakers": "(SELECT COUNT(*) FROM call_speakers s WHERE s.analysis_id = a.id)",
     "talk": "(SELECT MAX(talk_s) FROM call_speakers s WHERE s.analysis_id = a.id)",
+    "language": "(SELECT language FROM calls c WHERE c.analysis_id = a.id)",
 }
 MARK_START, MARK_END = "\x02", "\x03"  # around matched words in a hit's ``marked`` text
 
@@ -49,16 +50,17 @@ class CallQueries:
     def _save_call(self, analysis_id: int, call: CallDetails) -> None:
         """Inside the caller's transaction."""
         self.db.execute(
-            "INSERT INTO calls (analysis_id, speech_s, silence_s, music_s, tone_s, noise_s) VALUES (?, ?, ?, ?, ?, ?)",
-            [analysis_id, *(call.seconds.get(kind, 0.0) for kind in KINDS)],
+            "INSERT INTO calls (analysis_id, speech_s, silence_s, music_s, tone_s, noise_s, language)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [analysis_id, *(call.seconds.get(kind, 0.0) for kind in KINDS), call.language],
         )
         self.db.conn.executemany(
             "INSERT INTO call_speakers (analysis_id, speaker, talk_s) VALUES (?, ?, ?)",
             [(analysis_id, speaker, talk) for speaker, talk in call.speakers.items()],
         )
         self.db.conn.executemany(
-            "INSERT INTO transcript (analysis_id, start_s, end_s, speaker, text) VALUES (?, ?, ?, ?, ?)",
-            [(analysis_id, t.start_s, t.end_s, t.speaker, t.text) for t in call.transcript],
+            "INSERT INTO transcript (analysis_id, start_s, end_s, speaker, text, language) VALUES (?, ?, ?, ?, ?, ?)",
+            [(analysis_id, t.start_s, t.end_s, t.speaker, t.text, t.language) for t in call.transcript],
         )
 
     def call_details(self, analysis_ids: list[int]) -> dict[int, CallDetails]:
@@ -67,19 +69,23 @@ class CallQueries:
         for start in range(0, len(analysis_ids), 500):
             chunk = analysis_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(f"SELECT * FROM calls WHERE analysis_id IN ({marks})", chunk):  # noqa: S608
-                details[row[0]] = CallDetails(dict(zip(KINDS, row[1:], strict=True)), {})
+            for row in self.db.execute(
+                f"SELECT analysis_id, {', '.join(f'{kind}_s' for kind in KINDS)}, language FROM calls"  # noqa: S608
+                f" WHERE analysis_id IN ({marks})",
+                chunk,
+            ):
+                details[row[0]] = CallDetails(dict(zip(KINDS, row[1:-1], strict=True)), {}, language=row[-1])
             for analysis, speaker, talk in self.db.execute(
                 f"SELECT analysis_id, speaker, talk_s FROM call_speakers WHERE analysis_id IN ({marks})",  # noqa: S608
                 chunk,
             ):
                 details[analysis].speakers[speaker] = talk
-            for analysis, begin, end, speaker, text in self.db.execute(
-                "SELECT analysis_id, start_s, end_s, speaker, text FROM transcript"  # noqa: S608
+            for analysis, *line in self.db.execute(
+                "SELECT analysis_id, start_s, end_s, speaker, text, language FROM transcript"  # noqa: S608
                 f" WHERE analysis_id IN ({marks}) ORDER BY analysis_id, start_s",
                 chunk,
             ):
-                details[analysis].transcript.append(Turn(begin, end, speaker, text))
+                details[analysis].transcript.append(Turn(*line))
         return details
 
     def transcript(self, path: str) -> list[Turn] | None:
@@ -92,7 +98,8 @@ class CallQueries:
         if row is None:
             return None
         rows = self.db.execute(
-            "SELECT start_s, end_s, speaker, text FROM transcript WHERE analysis_id = ? ORDER BY start_s", [row[0]]
+            "SELECT start_s, end_s, speaker, text, language FROM transcript WHERE analysis_id = ? ORDER BY start_s",
+            [row[0]],
         )
         return [Turn(*row) for row in rows]
 

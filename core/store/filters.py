@@ -98,6 +98,8 @@ def _field_sql(term: Term) -> tuple[str, list]:
         return f"fold({TEXT_COLUMNS[term.field]}) LIKE ? ESCAPE '\\'", [like_pattern(fold(term.text))]
     if term.field == "year":
         return _in_range("f.year", [], term.range)
+    if term.field == "language":
+        return f"{CALL_ORDER['language']} = ?", [term.text]
     if term.text == "missing":  # status
         return "f.missing = 1", []
     return "a.status = ? AND f.missing = 0", [term.text]

@@ -188,6 +188,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE files ADD COLUMN genre TEXT;
     ALTER TABLE files ADD COLUMN tags_mtime REAL
     """,
+    # 10: the language a call was spoken in, and each transcript line's (ISO 639-1 codes)
+    """
+    ALTER TABLE calls ADD COLUMN language TEXT;
+    ALTER TABLE transcript ADD COLUMN language TEXT
+    """,
 ]
 
 

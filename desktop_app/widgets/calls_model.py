@@ -20,6 +20,7 @@ from .results_model import Index, ResultsModel
 
 NOTES = (VOICEMAIL, NO_SPEECH)  # the labels a call's Notes column shows; its other labels are columns already
 NUMBERS = range(1, 5)  # the columns of one time or count each, right-aligned
+NOTES_COLUMN = 7
 
 
 def talk_summary(row: ResultRow) -> str:
@@ -31,8 +32,8 @@ def talk_summary(row: ResultRow) -> str:
 class CallsModel(ResultsModel):
     """Every file the call analysis read: the calls, and the files it could not read with why."""
 
-    columns = ("Call", "Length", "Speech", "Hold", "Speakers", "Talk time", "Notes")
-    sort_keys = ("path", "duration", "speech", "hold", "speakers", "talk", "status")
+    columns = ("Call", "Length", "Speech", "Hold", "Speakers", "Talk time", "Language", "Notes")
+    sort_keys = ("path", "duration", "speech", "hold", "speakers", "talk", "language", "status")
 
     def __init__(self, store: Store | None) -> None:
         super().__init__(store, ResultQuery(model=ANALYSER, group_labels=NOTES, with_calls=True))
@@ -49,10 +50,10 @@ class CallsModel(ResultsModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (row.error or row.status) if column == 6 and row.status != "tagged" else row.path
+            return (row.error or row.status) if column == NOTES_COLUMN and row.status != "tagged" else row.path
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBERS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and row.status != "tagged" and column == 6:
+        if role == Qt.ItemDataRole.ForegroundRole and row.status != "tagged" and column == NOTES_COLUMN:
             return QColor("#c0392b") if row.status == "error" else QColor("#8a8a8a")
         return None
 
@@ -63,7 +64,7 @@ class CallsModel(ResultsModel):
             return Path(row.path).name
         if column == 1:
             return format_duration(row.duration_s)
-        if column == 6:
+        if column == NOTES_COLUMN:
             if row.status != "tagged":
                 return f"{row.status}: {row.error or 'file not found'}"
             return ", ".join(item.label for item in row.labels)
@@ -76,4 +77,6 @@ class CallsModel(ResultsModel):
             return format_duration(hold) if hold else "—"
         if column == 4:
             return str(len(call.speakers)) if call.speakers else "—"
+        if column == 6:
+            return call.language or "—"
         return talk_summary(row)

@@ -172,6 +172,13 @@ class Transcriber:
             raise ModelError(f"cannot load the transcriber {source.path}: {str(error).splitlines()[0]}") from error
         self.beams = beams
 
+    def detect_language(self, audio: np.ndarray) -> str:
+        """The language Whisper hears in ``audio`` (its first 30 s), as an ISO 639-1 code."""
+        if not self.source.multilingual:
+            return "en"
+        language, _probability, _all = self.model.detect_language(_mono(audio))
+        return language
+
     def describe(self) -> str:
         return f"Whisper {self.source.name} on CTranslate2 ({self.model.model.compute_type} on {self.device.type})"
 

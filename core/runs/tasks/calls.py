@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ...audio import probe
@@ -31,12 +31,14 @@ ANALYSIS_REVISION = 1  # raise when the analysis changes what it finds for the s
 
 @dataclass(frozen=True)
 class CallsModel:
-    """The call analysis as the store sees a model."""
+    """The call analysis as the store sees a model; ``transcribers``: the Whisper folders it reads."""
 
     name: str
     version: str
     licence: str
     path: str | None = None
+    transcribers: dict[str, Path] = field(default_factory=dict, compare=False)  # english, multilingual
+    language: str | None = None  # the language asked for (None: each call's own)
 
     @property
     def labels(self) -> list[str]:
@@ -47,21 +49,24 @@ class CallsModel:
         return {group: list(members) for group, members in call_labels.GROUPS.items()}
 
 
-def calls_model() -> CallsModel:
-    """Named ``calls``; versioned by the transcriber's weights, the speaker encoder's and the settings."""
+def calls_model(language: str | None = None) -> CallsModel:
+    """Named ``calls``; versioned by the transcribers' weights, the speaker encoder's, the settings and a
+    language asked for (each of them changes what the analysis finds)."""
     from ...models.speaker import LICENCE as SPEAKER_LICENCE
     from ...models.speaker import packaged_weights
-    from ...models.whisper.sources import resolve_transcriber
+    from ...models.whisper.sources import BASE, TINY_EN, resolve_transcriber
 
-    transcriber = resolve_transcriber()
+    english, multilingual = resolve_transcriber(TINY_EN), resolve_transcriber(BASE)
     weights = packaged_weights().stat()
     settings = (
-        ANALYSIS_REVISION, transcriber.version, weights.st_size, segmentation.SILENCE_DB, segmentation.TONE_SHARE,
-        segmentation.NOISE_FLATNESS, speakers.DISTANCE_THRESHOLD,
+        ANALYSIS_REVISION, english.version, multilingual.version, language, weights.st_size, segmentation.SILENCE_DB,
+        segmentation.TONE_SHARE, segmentation.NOISE_FLATNESS, speakers.DISTANCE_THRESHOLD,
     )  # fmt: skip
     version = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
-    licence = f"transcripts: {transcriber.licence}; speakers: {SPEAKER_LICENCE}; speech detection: Silero VAD (MIT)"
-    return CallsModel(call_labels.ANALYSER, version, licence, str(transcriber.path))
+    licence = (f"transcripts: {english.licence}; {multilingual.licence}; speakers: {SPEAKER_LICENCE};"
+               " speech detection: Silero VAD (MIT)")  # fmt: skip
+    folders = {"english": english.path, "multilingual": multilingual.path}
+    return CallsModel(call_labels.ANALYSER, version, licence, str(english.path), folders, language)
 
 
 class CallsTask:
@@ -72,21 +77,26 @@ class CallsTask:
 
     def __init__(self, analyser_identity: CallsModel, device: str) -> None:
         from ...calls.analyse import CallAnalyser
+        from ...calls.language import Transcribers
         from ...models.speaker import SpeakerEncoder
         from ...models.whisper.sources import resolve_transcriber
         from ...models.whisper.transcriber import Transcriber
 
         self.analyser = analyser_identity
         self.device = device
-        self.transcriber = Transcriber(resolve_transcriber(str(analyser_identity.path)), device)
-        self.calls = CallAnalyser(self.transcriber, SpeakerEncoder())
-        # a cluster worker loads the same transcriber from a copy of its folder; the speaker encoder and the
-        # speech detector come with Earmark's own install there
-        self.recipe = Recipe(rebuild, {"identity": analyser_identity}, {"transcriber": Path(str(self.analyser.path))},
-                             device)  # fmt: skip
+        folders = analyser_identity.transcribers
+        self.transcribers = Transcribers(
+            Transcriber(resolve_transcriber(str(folders["english"])), device),
+            Transcriber(resolve_transcriber(str(folders["multilingual"])), device),
+            analyser_identity.language,
+        )
+        self.calls = CallAnalyser(self.transcribers, SpeakerEncoder())
+        # a cluster worker loads the same transcribers from copies of their folders; the speaker encoder and
+        # the speech detector come with Earmark's own install there
+        self.recipe = Recipe(rebuild, {"identity": analyser_identity}, dict(folders), device)
 
     def describe(self) -> str:
-        return f"{self.transcriber.describe()} and the speaker encoder"
+        return f"{self.transcribers.describe()} and the speaker encoder"
 
     def decode(self, job: int, stat: FileStat, halted: Callable[[], bool]) -> Iterator[Segment | FileEnd]:
         from ...calls.analyse import Halted
@@ -115,11 +125,11 @@ class CallsTask:
 
 def build(request: CallsRequest, store: Store, observer: RunObserver | None, stop: threading.Event | None) -> Run:
     """The analyser's identity now; its models only if there is work."""
-    identity = calls_model()
+    identity = calls_model(request.language)
     return Run(identity, lambda: CallsTask(identity, request.device), store, request.options, observer, stop,
                request.engine)  # fmt: skip
 
 
-def rebuild(identity: CallsModel, transcriber: Path, device: str) -> CallsTask:
-    """The task on a cluster worker, reading the copy of the transcriber shipped there."""
-    return CallsTask(replace(identity, path=str(transcriber)), device)
+def rebuild(identity: CallsModel, english: Path, multilingual: Path, device: str) -> CallsTask:
+    """The task on a cluster worker, reading the copies of the transcribers shipped there."""
+    return CallsTask(replace(identity, transcribers={"english": english, "multilingual": multilingual}), device)
