@@ -399,6 +399,7 @@ def test_analyse_calls_then_read_a_transcript_and_play_a_search_hit(qtbot, windo
     minutes, seconds = cell("hold", "Hold").split(":")
     assert 18 <= int(minutes) * 60 + int(seconds) <= 22  # 20 s of hold music
     assert cell("two_party", "Hold") == "—" and cell("silent", "Notes") == "no speech"
+    assert cell("two_party", "Language") == "en" and cell("silent", "Language") == "—"  # no one spoke: none
     assert cell("two_party", "Talk time").startswith("S1 0:1") and " · S2 0:1" in cell("two_party", "Talk time")
 
     page.table.selectRow(rows["two_party"])

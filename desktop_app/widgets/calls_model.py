@@ -20,7 +20,7 @@ from .results_model import Index, ResultsModel
 
 NOTES = (VOICEMAIL, NO_SPEECH)  # the labels a call's Notes column shows; its other labels are columns already
 NUMBERS = range(1, 5)  # the columns of one time or count each, right-aligned
-NOTES_COLUMN = 7
+NOTES_COLUMN, LANGUAGE_COLUMN = 6, 7
 
 
 def talk_summary(row: ResultRow) -> str:
@@ -32,8 +32,8 @@ def talk_summary(row: ResultRow) -> str:
 class CallsModel(ResultsModel):
     """Every file the call analysis read: the calls, and the files it could not read with why."""
 
-    columns = ("Call", "Length", "Speech", "Hold", "Speakers", "Talk time", "Language", "Notes")
-    sort_keys = ("path", "duration", "speech", "hold", "speakers", "talk", "language", "status")
+    columns = ("Call", "Length", "Speech", "Hold", "Speakers", "Talk time", "Notes", "Language")
+    sort_keys = ("path", "duration", "speech", "hold", "speakers", "talk", "status", "language")
 
     def __init__(self, store: Store | None) -> None:
         super().__init__(store, ResultQuery(model=ANALYSER, group_labels=NOTES, with_calls=True))
@@ -77,6 +77,6 @@ class CallsModel(ResultsModel):
             return format_duration(hold) if hold else "—"
         if column == 4:
             return str(len(call.speakers)) if call.speakers else "—"
-        if column == 6:
+        if column == LANGUAGE_COLUMN:
             return call.language or "—"
         return talk_summary(row)
