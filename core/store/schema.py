@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -210,11 +211,15 @@ def refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse a SQLite file that another program made (beets' library, say): Earmark adds nothing to it.
 
     Earmark's databases say their schema in ``user_version``; a file at version 0 with tables is someone else's.
+    Both are read in one statement, so from one snapshot: read apart, another Earmark creating the same
+    database could commit its migrations in between (version 0, then tables), and this one refused it.
     """
-    if conn.execute("PRAGMA user_version").fetchone()[0]:
-        return
-    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    if tables:
+    version, names = conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version),"
+        " (SELECT json_group_array(name) FROM sqlite_master WHERE type = 'table')"
+    ).fetchone()
+    tables = json.loads(names)
+    if not version and tables:
         conn.close()
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise StoreError(f"{path} is not an Earmark database (it holds another program's tables: {shown})")
